@@ -1,0 +1,269 @@
+"""The line in a local metric projection, the zone bands, the cells, and candidate sites.
+
+A point at arc position s (km along the line) and signed offset o (km, positive on
+side A, the left of the line's direction) sits at
+
+    X(s, o) = P(s) + o * N(s),
+
+where P(s) is the point of the line at s and N(s) the left unit normal of the line's
+direction smoothed over +-h (h = the larger of the cell length and the widest zone), so
+that bands do not fold at the sharp vertices of a hand-drawn line. A cell is the
+quadrilateral between two stations along the line and two row edges across it; its area
+and centroid come from the shoelace formula on its four corners, so on a straight line
+zone areas are exactly length x width.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyproj
+import shapely
+from shapely.geometry import LineString
+
+from .config import SIDES, ConfigError, Scenario, problem
+
+
+def read_line_lonlat(s: Scenario) -> tuple[list[tuple[float, float]], dict]:
+    """The line's lon/lat vertices and, for a GeoJSON line, its feature's properties."""
+    if s.line.coordinates is not None:
+        return [tuple(map(float, c)) for c in s.line.coordinates], {}
+    path = s.line_path()
+    key = "line.geojson"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError([problem(s.source, key, s.line.geojson, f"file not found ({path})")]) from None
+    except (OSError, ValueError) as exc:
+        raise ConfigError([problem(s.source, key, s.line.geojson, f"cannot read GeoJSON: {exc}")]) from None
+    props: dict = {}
+    geom = data
+    if isinstance(data, dict) and data.get("type") == "FeatureCollection":
+        features = data.get("features") or [None]
+        geom = features[0]
+    if isinstance(geom, dict) and geom.get("type") == "Feature":
+        props = geom.get("properties") or {}
+        geom = geom.get("geometry")
+    if not (isinstance(geom, dict) and geom.get("type") == "LineString"):
+        raise ConfigError([problem(s.source, key, s.line.geojson, "needs a LineString (or a FeatureCollection whose first feature is one)")])
+    coords = geom.get("coordinates") or []
+    try:
+        pts = [(float(c[0]), float(c[1])) for c in coords]
+    except (TypeError, ValueError, IndexError):
+        raise ConfigError([problem(s.source, key, s.line.geojson, "coordinates must be [lon, lat] numbers")]) from None
+    for lon, lat in pts:
+        if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+            raise ConfigError([problem(s.source, key, s.line.geojson, f"point [{lon}, {lat}] is out of range")])
+    return pts, props
+
+
+@dataclass(frozen=True)
+class Cells:
+    """Cells of all zones, as parallel arrays (one entry per cell)."""
+
+    x_km: np.ndarray
+    y_km: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    s_km: np.ndarray
+    offset_km: np.ndarray
+    side: np.ndarray  # 0 = A, 1 = B
+    zone: np.ndarray  # index into Geometry.zone_names
+    area_km2: np.ndarray
+    corners_km: np.ndarray  # (n, 4, 2)
+
+    def __len__(self) -> int:
+        return len(self.x_km)
+
+    @property
+    def xy_km(self) -> np.ndarray:
+        return np.column_stack([self.x_km, self.y_km])
+
+
+@dataclass(frozen=True)
+class Sites:
+    """Candidate sites of all assets, as parallel arrays."""
+
+    asset: np.ndarray  # index into Scenario.assets
+    index: np.ndarray  # site number within its asset
+    x_km: np.ndarray
+    y_km: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    s_km: np.ndarray
+    offset_km: np.ndarray
+    side: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.x_km)
+
+    @property
+    def xy_km(self) -> np.ndarray:
+        return np.column_stack([self.x_km, self.y_km])
+
+
+class Geometry:
+    """The projected line, with the functions that place points along and across it."""
+
+    def __init__(self, lonlat: list[tuple[float, float]], smooth_km: float):
+        lon = np.array([p[0] for p in lonlat])
+        lat = np.array([p[1] for p in lonlat])
+        lon0, lat0 = (lon.min() + lon.max()) / 2, (lat.min() + lat.max()) / 2
+        crs = pyproj.CRS.from_proj4(f"+proj=tmerc +lat_0={lat0} +lon_0={lon0} +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m")
+        self.crs = crs
+        self._fwd = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+        self._inv = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        x, y = self.to_km(lon, lat)
+        self.line = LineString(np.column_stack([x, y]))
+        self.length_km = float(self.line.length)
+        self.geodesic_km = float(pyproj.Geod(ellps="WGS84").line_length(lon, lat)) / 1000
+        self.smooth_km = smooth_km
+
+    def to_km(self, lon, lat) -> tuple[np.ndarray, np.ndarray]:
+        x, y = self._fwd.transform(np.asarray(lon, float), np.asarray(lat, float))
+        return np.asarray(x) / 1000, np.asarray(y) / 1000
+
+    def to_lonlat(self, x_km, y_km) -> tuple[np.ndarray, np.ndarray]:
+        lon, lat = self._inv.transform(np.asarray(x_km, float) * 1000, np.asarray(y_km, float) * 1000)
+        return np.asarray(lon), np.asarray(lat)
+
+    def point_at(self, s_km: np.ndarray) -> np.ndarray:
+        """P(s): points of the line at arc positions s (clamped to the line)."""
+        s = np.clip(np.asarray(s_km, float), 0, self.length_km)
+        return shapely.get_coordinates(shapely.line_interpolate_point(self.line, s))
+
+    def normal_at(self, s_km: np.ndarray) -> np.ndarray:
+        """N(s): left unit normal of the direction P(s + h) - P(s - h)."""
+        s = np.asarray(s_km, float)
+        h = min(self.smooth_km, self.length_km / 2)
+        d = self.point_at(s + h) - self.point_at(s - h)
+        d /= np.linalg.norm(d, axis=1, keepdims=True)
+        return np.column_stack([-d[:, 1], d[:, 0]])
+
+    def place(self, s_km: np.ndarray, offset_km: np.ndarray) -> np.ndarray:
+        """X(s, o) = P(s) + o N(s)."""
+        s = np.asarray(s_km, float)
+        return self.point_at(s) + np.asarray(offset_km, float)[:, None] * self.normal_at(s)
+
+    def locate(self, x_km: np.ndarray, y_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Arc position and signed offset (positive on side A) of projected points."""
+        pts = shapely.points(np.asarray(x_km, float), np.asarray(y_km, float))
+        s = shapely.line_locate_point(self.line, pts)
+        foot = self.point_at(s)
+        d = np.column_stack([x_km, y_km]) - foot
+        n = self.normal_at(s)
+        dist = np.hypot(d[:, 0], d[:, 1])
+        sign = np.where((d * n).sum(axis=1) >= 0, 1.0, -1.0)
+        return s, sign * dist
+
+
+def build_geometry(s: Scenario) -> Geometry:
+    lonlat, _ = read_line_lonlat(s)
+    widest = max(z.outer_km for z in s.zones)
+    return Geometry(lonlat, smooth_km=max(s.grid.cell_km, widest))
+
+
+def side_names(s: Scenario) -> tuple[str, str]:
+    """Names of sides A and B: the config's, else the GeoJSON's left_side/right_side."""
+    if s.line.side_names is not None:
+        return s.line.side_names
+    _, props = read_line_lonlat(s)
+    return (str(props.get("left_side", "side A")), str(props.get("right_side", "side B")))
+
+
+def build_cells(s: Scenario, geo: Geometry) -> Cells:
+    """Cut every zone band into cells: round(L / cell_km) equal stations along, rows evenly across."""
+    cell_km = s.grid.cell_km
+    row_km = s.grid.row_km or cell_km
+    L = geo.length_km
+    n_st = max(1, round(L / cell_km))  # equal stations of about cell_km: no sliver at the end
+    edges_s = np.linspace(0.0, L, n_st + 1)
+
+    parts = []
+    for zi, z in enumerate(s.zones):
+        n_rows = max(1, math.ceil((z.outer_km - z.inner_km) / row_km - 1e-9))
+        dist = np.linspace(z.inner_km, z.outer_km, n_rows + 1)
+        for side in z.sides:
+            sign = 1.0 if side == "A" else -1.0
+            parts.append((zi, SIDES.index(side), sign * dist))
+
+    # Corner grids: for every band, points at all station edges x row edges.
+    P = geo.point_at(edges_s)
+    N = geo.normal_at(edges_s)
+    blocks = {k: [] for k in ("corners", "s", "o", "side", "zone")}
+    for zi, side, offs in parts:
+        grid = P[:, None, :] + offs[None, :, None] * N[:, None, :]  # (n_st+1, n_rows+1, 2)
+        c = np.stack([grid[:-1, :-1], grid[1:, :-1], grid[1:, 1:], grid[:-1, 1:]], axis=2)  # (n_st, n_rows, 4, 2)
+        n_rows = len(offs) - 1
+        blocks["corners"].append(c.reshape(-1, 4, 2))
+        blocks["s"].append(np.repeat((edges_s[:-1] + edges_s[1:]) / 2, n_rows))
+        blocks["o"].append(np.tile((offs[:-1] + offs[1:]) / 2, n_st))
+        blocks["side"].append(np.full(n_st * n_rows, side, dtype=np.int8))
+        blocks["zone"].append(np.full(n_st * n_rows, zi, dtype=np.int16))
+    corners = np.concatenate(blocks["corners"])
+    area, cx, cy = _polygon_area_centroid(corners)
+    lon, lat = geo.to_lonlat(cx, cy)
+    return Cells(
+        x_km=cx, y_km=cy, lon=lon, lat=lat,
+        s_km=np.concatenate(blocks["s"]), offset_km=np.concatenate(blocks["o"]),
+        side=np.concatenate(blocks["side"]), zone=np.concatenate(blocks["zone"]),
+        area_km2=area, corners_km=corners,
+    )
+
+
+def _polygon_area_centroid(corners: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Shoelace area and centroid of many quadrilaterals (n, 4, 2), whatever their winding.
+
+    A = 1/2 sum_k (x_k y_{k+1} - x_{k+1} y_k),  C = 1/(6A) sum_k (p_k + p_{k+1}) (x_k y_{k+1} - x_{k+1} y_k).
+    Corners are taken relative to the first one to keep the products small.
+    """
+    p = corners - corners[:, :1, :]
+    q = np.roll(p, -1, axis=1)
+    cross = p[..., 0] * q[..., 1] - q[..., 0] * p[..., 1]
+    a = cross.sum(axis=1) / 2
+    safe = np.where(np.abs(a) > 1e-12, a, 1.0)
+    cx = ((p[..., 0] + q[..., 0]) * cross).sum(axis=1) / (6 * safe)
+    cy = ((p[..., 1] + q[..., 1]) * cross).sum(axis=1) / (6 * safe)
+    mean = p.mean(axis=1)
+    cx = np.where(np.abs(a) > 1e-12, cx, mean[:, 0]) + corners[:, 0, 0]
+    cy = np.where(np.abs(a) > 1e-12, cy, mean[:, 1]) + corners[:, 0, 1]
+    return np.abs(a), cx, cy
+
+
+def build_sites(s: Scenario, geo: Geometry) -> Sites:
+    """Candidate sites of every asset, on the sides it may use, in the order of s.assets."""
+    cols = {k: [] for k in ("asset", "index", "x", "y", "s", "o")}
+    for ai, a in enumerate(s.assets):
+        if a.sites.points is not None:
+            lon = np.array([p[0] for p in a.sites.points])
+            lat = np.array([p[1] for p in a.sites.points])
+            x, y = geo.to_km(lon, lat)
+            sk, ok = geo.locate(x, y)
+        else:
+            sp = a.sites.spacing_km
+            stations = np.arange(sp / 2, geo.length_km, sp)
+            sk = np.repeat(stations, len(a.sites.offsets_km))
+            ok = np.tile(np.array(a.sites.offsets_km, float), len(stations))
+            xy = geo.place(sk, ok)
+            x, y = xy[:, 0], xy[:, 1]
+        side = np.where(ok >= 0, 0, 1)
+        allowed = np.isin(side, [SIDES.index(x_) for x_ in a.sides])
+        n = int(allowed.sum())
+        cols["asset"].append(np.full(n, ai, dtype=np.int32))
+        cols["index"].append(np.arange(len(allowed), dtype=np.int32)[allowed])
+        cols["x"].append(np.asarray(x)[allowed])
+        cols["y"].append(np.asarray(y)[allowed])
+        cols["s"].append(np.asarray(sk)[allowed])
+        cols["o"].append(np.asarray(ok)[allowed])
+    x, y = np.concatenate(cols["x"]), np.concatenate(cols["y"])
+    lon, lat = geo.to_lonlat(x, y)
+    o = np.concatenate(cols["o"])
+    return Sites(
+        asset=np.concatenate(cols["asset"]), index=np.concatenate(cols["index"]),
+        x_km=x, y_km=y, lon=lon, lat=lat, s_km=np.concatenate(cols["s"]),
+        offset_km=o, side=np.where(o >= 0, 0, 1).astype(np.int8),
+    )

@@ -1,0 +1,157 @@
+"""What a plan achieves: detection overall, by class, side and stretch of line; time to
+detection; costs and staff. Everything is computed afresh from the units, never taken
+from the solver, so `evaluate` can check any plan.
+
+Time to detection. Sensors watch all the time, so with sensor hazard u_s a violation is
+seen at its start with probability q = 1 - exp(-u_s). Mobile assets pass at rate
+r = u_m / tau (hazard per hour), so the first detection by them comes at an exponential
+time. Over a violation of duration tau,
+
+    E[T; detected] = (1 - q) * (1 - exp(-r tau) (1 + r tau)) / r,
+
+and the mean time to detection is the weighted sum of E[T; detected] over the weighted
+detection D.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from .config import SIDES
+from .coverage import Model
+
+
+def _hazards(model: Model, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(U_sensor, U_mobile): summed hazards of sensor and of mobile units, (cells, classes) each."""
+    inst = model.instance
+    n = np.asarray(units, float)
+    return inst.hazard(np.where(inst.is_sensor, n, 0.0)), inst.hazard(np.where(inst.is_sensor, 0.0, n))
+
+
+def _binned(key: np.ndarray, num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    k = np.unique(key, return_inverse=True)[1]
+    return np.bincount(k, weights=num), np.bincount(k, weights=den)
+
+
+def plan_metrics(model: Model, units: np.ndarray) -> dict:
+    """All metrics of a plan as a plain dict (the `metrics` object of plan.json)."""
+    s, inst, cells = model.scenario, model.instance, model.cells
+    Us, Um = _hazards(model, units)
+    P = -np.expm1(-(Us + Um))
+    WS = inst.W * inst.share
+    hit = WS * P
+    D = float(hit.sum())
+    names = [c.name for c in s.violations.classes]
+    sides = model.sides
+
+    by_side = {}
+    for k, name in enumerate(sides):
+        m = cells.side == k
+        weight = float(WS[m].sum())
+        by_side[name] = {"side": SIDES[k], "share_of_violations": weight,
+                         "detection": float(hit[m].sum() / weight) if weight > 0 else None}
+
+    # Stretches of line: fixed segments of segment_km, and stations of one cell length.
+    L = model.geometry.length_km
+    seg_km = s.metrics.segment_km
+    seg = np.minimum(np.floor(cells.s_km / seg_km), max(np.ceil(L / seg_km) - 1, 0)).astype(int)
+    num, den = _binned(seg, hit.sum(axis=1), WS.sum(axis=1))
+    ids = np.unique(seg)
+    ok = den > 0
+    det = np.where(ok, num / np.where(ok, den, 1), np.inf)
+    w = int(np.argmin(det))
+    worst = {"from_km": float(ids[w] * seg_km), "to_km": float(min((ids[w] + 1) * seg_km, L)),
+             "detection": float(det[w])}
+    num, den = _binned(cells.s_km, hit.sum(axis=1), WS.sum(axis=1))
+    ok = den > 0
+    above = float(((num[ok] / den[ok]) >= s.metrics.target_detection).mean()) if ok.any() else 0.0
+
+    # Time to detection.
+    tau = inst.duration_h
+    q = -np.expm1(-Us)
+    r = Um / tau
+    x = Um
+    with np.errstate(divide="ignore", invalid="ignore"):
+        et = np.where(r > 0, (1 - q) * (-np.expm1(-x) - x * np.exp(-x)) / np.where(r > 0, r, 1), 0.0)
+    mttd = float((WS * et).sum() / D) if D > 0 else None
+    mttd_class = {n_: (float((inst.W[:, c] * et[:, c]).sum() / (inst.W[:, c] * P[:, c]).sum())
+                       if (inst.W[:, c] * P[:, c]).sum() > 0 else None) for c, n_ in enumerate(names)}
+
+    out = {
+        "detection": D,
+        "by_class": {n_: float((inst.W[:, c] * P[:, c]).sum()) for c, n_ in enumerate(names)},
+        "by_side": by_side,
+        "worst_segment": worst,
+        "segment_km": seg_km,
+        "target_detection": s.metrics.target_detection,
+        "line_share_above_target": above,
+        "detected_per_year": D * s.violations.per_year,
+        "violations_per_year": s.violations.per_year,
+        "mean_time_to_detection_h": mttd,
+        "mean_time_to_detection_h_by_class": mttd_class,
+        "mean_response_h": response_time_h(model, units),
+    }
+    out.update(staff_and_effort(model, units))
+    return out
+
+
+def response_time_h(model: Model, units: np.ndarray) -> float | None:
+    """Mean time for the nearest placed patrol team to reach a violation, weighted like D.
+
+    Straight-line distance from the cell to the nearest team site on the cell's side (any
+    side for teams that cross the line), over that asset's response speed.
+    """
+    s, sites, cells, inst = model.scenario, model.sites, model.cells, model.instance
+    n = np.asarray(units)
+    best = np.full(len(cells), np.inf)
+    for ai, a in enumerate(s.assets):
+        if a.kind != "patrol":
+            continue
+        placed = np.flatnonzero((sites.asset == ai) & (n > 0))
+        if len(placed) == 0:
+            continue
+        for side in (0, 1):
+            here = placed if a.crosses_line else placed[sites.side[placed] == side]
+            target = cells.side == side
+            if len(here) == 0 or not target.any():
+                continue
+            d, _ = cKDTree(sites.xy_km[here]).query(cells.xy_km[target])
+            best[target] = np.minimum(best[target], d / a.response_speed_kmh)
+    w = (inst.W * inst.share).sum(axis=1)
+    reach = np.isfinite(best)
+    if not reach.any():
+        return None
+    return float((w[reach] * best[reach]).sum() / w[reach].sum())
+
+
+def staff_and_effort(model: Model, units: np.ndarray) -> dict:
+    """Units per asset, costs, staff, patrols and flight hours a day."""
+    s, sites = model.scenario, model.sites
+    per_asset = np.bincount(sites.asset, weights=np.asarray(units, float), minlength=len(s.assets))
+    capex = opex = annual = observers = operators = patrols = flight_h = 0.0
+    for a, k in zip(s.assets, per_asset):
+        capex += k * a.capex_usd
+        opex += k * a.opex_usd_per_year
+        annual += k * a.annual_usd
+        observers += k * a.observers
+        operators += k * a.operators
+        if a.kind == "patrol":
+            patrols += k * a.patrols_per_day
+        if a.kind == "drone":
+            flight_h += k * a.flight_hours_per_day * a.availability
+    return {
+        "units_by_asset": {a.name: int(k) for a, k in zip(s.assets, per_asset)},
+        "annual_usd": annual, "capex_usd": capex, "opex_usd_per_year": opex,
+        "observers": int(observers), "operators": int(operators),
+        "patrols_per_day": patrols, "drone_flight_hours_per_day": flight_h,
+    }
+
+
+def detection_by_cell(model: Model, units: np.ndarray) -> np.ndarray:
+    """Per cell, the share of its violations (all classes) detected: sum_c share_c w P / sum_c share_c w."""
+    inst = model.instance
+    WS = inst.W * inst.share
+    P = inst.detection_by_cell(units)
+    den = WS.sum(axis=1)
+    return np.where(den > 0, (WS * P).sum(axis=1) / np.where(den > 0, den, 1), 0.0)
