@@ -539,7 +539,7 @@ def _show_default(value) -> str:
 
 
 def key_table() -> str:
-    """The README's table of config keys, in Markdown (regenerate it with `python -m monitor.config`)."""
+    """The README's table of config keys, in Markdown (regenerate it with `python -c "from monitor.config import key_table; print(key_table())"`)."""
     lines = ["| key | type | default | meaning |", "|---|---|---|---|"]
     for path, typ, default, meaning in describe_keys():
         lines.append(f"| `{path}` | {typ.replace('|', '&#124;')} | {default.replace('|', '&#124;')} | "
@@ -547,5 +547,3 @@ def key_table() -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
-    print(key_table())
