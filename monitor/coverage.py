@@ -173,14 +173,18 @@ def build_instance(s: Scenario, cells: Cells, sites: Sites, W: np.ndarray) -> In
     tree = cKDTree(cells.xy_km)
     rows, cols, vals = [], [], []
     F = np.zeros((len(sites), len(s.violations.classes)))
+    problems = []
     for ai, a in enumerate(s.assets):
         idx = np.flatnonzero(sites.asset == ai)
         i, j = hz.reach(a, tree, cells.side, sites.xy_km[idx], sites.side[idx])
+        problems += _useless_sites(s, a, sites.index[idx], j, len(idx))
         v = hz.pattern(a, i, j, len(idx), cells.area_km2)
         rows.append(i)
         cols.append(idx[j])
         vals.append(v)
         F[idx] = hz.class_factors(s, a)
+    if problems:
+        raise ConfigError(problems)
     B = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                       shape=(len(cells), len(sites)))
     B.sum_duplicates()
@@ -200,3 +204,15 @@ def build_instance(s: Scenario, cells: Cells, sites: Sites, W: np.ndarray) -> In
         duration_h=np.array([c.duration_h for c in s.violations.classes]),
         names={"classes": [c.name for c in s.violations.classes], "assets": [a.name for a in s.assets]},
     )
+
+
+def _useless_sites(s: Scenario, a, site_index: np.ndarray, j: np.ndarray, n_sites: int) -> list[str]:
+    """Listed sites that reach no cell, or an asset none of whose sites reaches a cell: likely typos."""
+    reached = np.bincount(j, minlength=n_sites) > 0
+    if a.sites.points is not None:
+        return [problem(s.source, f"assets[{a.name}].sites.points[{k}]", list(a.sites.points[k]),
+                        f"reaches no cell within radius_km = {a.radius_km:g}") for k in site_index[~reached]]
+    if n_sites and not reached.any():
+        return [problem(s.source, f"assets[{a.name}].radius_km", a.radius_km,
+                        "no candidate site reaches a cell: widen radius_km or bring offsets_km closer to the line")]
+    return []

@@ -237,6 +237,7 @@ def _polygon_area_centroid(corners: np.ndarray) -> tuple[np.ndarray, np.ndarray,
 def build_sites(s: Scenario, geo: Geometry) -> Sites:
     """Candidate sites of every asset, on the sides it may use, in the order of s.assets."""
     cols = {k: [] for k in ("asset", "index", "x", "y", "s", "o")}
+    problems: list[str] = []
     for ai, a in enumerate(s.assets):
         if a.sites.points is not None:
             lon = np.array([p[0] for p in a.sites.points])
@@ -250,15 +251,21 @@ def build_sites(s: Scenario, geo: Geometry) -> Sites:
             ok = np.tile(np.array(a.sites.offsets_km, float), len(stations))
             xy = geo.place(sk, ok)
             x, y = xy[:, 0], xy[:, 1]
-        side = np.where(ok >= 0, 0, 1)
+        side = np.where(ok >= 0, 0, 1)  # a point exactly on the line counts as side A
         allowed = np.isin(side, [SIDES.index(x_) for x_ in a.sides])
         n = int(allowed.sum())
+        if n == 0:
+            problems.append(problem(s.source, f"assets[{a.name}].sites", a.sites.model_dump(exclude_defaults=True),
+                                    f"gives no candidate site on the sides it may use ({', '.join(a.sides)}) "
+                                    f"along the {geo.length_km:.1f} km line"))
         cols["asset"].append(np.full(n, ai, dtype=np.int32))
         cols["index"].append(np.arange(len(allowed), dtype=np.int32)[allowed])
         cols["x"].append(np.asarray(x)[allowed])
         cols["y"].append(np.asarray(y)[allowed])
         cols["s"].append(np.asarray(sk)[allowed])
         cols["o"].append(np.asarray(ok)[allowed])
+    if problems:
+        raise ConfigError(problems)
     x, y = np.concatenate(cols["x"]), np.concatenate(cols["y"])
     lon, lat = geo.to_lonlat(x, y)
     o = np.concatenate(cols["o"])
