@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 SIDES = ("A", "B")
 KINDS = ("sensor", "drone", "patrol")
@@ -48,11 +48,15 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, use_attribute_docstrings=True)
 
 
-Positive = Annotated[float, Field(gt=0)]
-Probability = Annotated[float, Field(ge=0, le=1)]
-NonNegative = Annotated[float, Field(ge=0)]
-Lon = Annotated[float, Field(ge=-180, le=180)]
-Lat = Annotated[float, Field(ge=-90, le=90)]
+# Strict numbers: TOML gives real numbers, so a string or a boolean where a number belongs
+# is a mistake to report, not to convert (a TOML integer is still a valid float).
+Positive = Annotated[float, Field(gt=0, strict=True)]
+Probability = Annotated[float, Field(ge=0, le=1, strict=True)]
+NonNegative = Annotated[float, Field(ge=0, strict=True)]
+Lon = Annotated[float, Field(ge=-180, le=180, strict=True)]
+Lat = Annotated[float, Field(ge=-90, le=90, strict=True)]
+Count = Annotated[int, Field(ge=0, strict=True)]
+Flag = Annotated[bool, Field(strict=True)]
 Side = Literal["A", "B"]
 Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
 
@@ -127,7 +131,7 @@ class Hotspot(Model):
 class Sites(Model):
     spacing_km: Positive | None = None
     """Candidate sites every spacing_km along the line, starting at half a spacing."""
-    offsets_km: list[float] = []
+    offsets_km: list[Annotated[float, Field(strict=True)]] = []
     """Signed offsets from the line for spaced sites: positive on side A, negative on side B."""
     points: list[tuple[Lon, Lat]] | None = None
     """Or a list of candidate sites as [lon, lat]."""
@@ -142,15 +146,15 @@ class AssetBase(Model):
     """Years over which the purchase is written off in the yearly cost."""
     opex_usd_per_year: NonNegative
     """Running cost of one unit a year (staff, maintenance, losses)."""
-    observers: Annotated[int, Field(ge=0)] = 0
+    observers: Count = 0
     """Observers per unit (counted against budget.max_observers)."""
-    operators: Annotated[int, Field(ge=0)] = 0
+    operators: Count = 0
     """Other staff per unit (operators, technicians)."""
     sides: list[Side] = ["A", "B"]
     """Sides where a unit may stand."""
-    max_units: Annotated[int, Field(ge=0)] | None = None
+    max_units: Count | None = None
     """Cap on units of this asset in a plan; none by default."""
-    max_units_per_site: Annotated[int, Field(ge=1)] = 1
+    max_units_per_site: Annotated[int, Field(ge=1, strict=True)] = 1
     """Cap on units at one candidate site."""
     sites: Sites
     """Where candidate sites are."""
@@ -170,7 +174,7 @@ class AssetBase(Model):
 class SensorAsset(AssetBase):
     kind: Literal["sensor"]
     """sensor: watches all the time within radius_km."""
-    crosses_line: bool = True
+    crosses_line: Flag = True
     """Whether it sees cells on the other side of the line."""
 
 
@@ -185,7 +189,7 @@ class DroneAsset(AssetBase):
     """Sorties a day per unit."""
     swath_km: Positive
     """Width of ground its sensor watches."""
-    crosses_line: bool = True
+    crosses_line: Flag = True
     """Whether it flies over the other side of the line."""
 
     @property
@@ -201,8 +205,12 @@ class DroneAsset(AssetBase):
 class PatrolAsset(AssetBase):
     kind: Literal["patrol"]
     """patrol: a team of observers at a team site, patrolling within radius_km."""
-    patrols_per_day: Positive
-    """Patrols the team runs a day."""
+    patrols_per_day: Positive | None = None
+    """Patrols the team runs a day; if left out, derived from its observers: observers x duty_share / observers_per_patrol."""
+    observers_per_patrol: Annotated[int, Field(ge=1)] = 2
+    """Observers on one patrol: 2 of different nationalities, plus a host liaison officer not counted here (a Norwegian UNIIMOG observer's memoir)."""
+    duty_share: Probability | None = None
+    """Share of the team's observers out on patrol on an average day, the rest being on leave, in rotation, resting or keeping the team site."""
     patrol_km: Positive
     """Length of one patrol."""
     view_width_km: Positive
@@ -211,8 +219,22 @@ class PatrolAsset(AssetBase):
     """Patrol speed, for patrol hours."""
     response_speed_kmh: Positive
     """Travel speed when answering a reported violation."""
-    crosses_line: bool = False
+    crosses_line: Flag = False
     """Ground observers stay on their own side by default."""
+
+    @model_validator(mode="after")
+    def _derive_patrols(self) -> "PatrolAsset":
+        """Fill patrols_per_day from the observers when the file leaves it out (checked in _check_semantics)."""
+        if self.patrols_per_day is None and self.patrols_from_observers:
+            object.__setattr__(self, "patrols_per_day", self.patrols_from_observers)  # frozen: set once, here
+        return self
+
+    @property
+    def patrols_from_observers(self) -> float | None:
+        """observers x duty_share / observers_per_patrol: patrols a day the team's observers can man; none without duty_share."""
+        if self.duty_share is None:
+            return None
+        return self.observers * self.duty_share / self.observers_per_patrol
 
     @property
     def sweep_km2_per_day(self) -> float:
@@ -226,7 +248,7 @@ Asset = Annotated[Union[SensorAsset, DroneAsset, PatrolAsset], Field(discriminat
 class Budget(Model):
     annual_usd: Positive
     """Yearly budget: the sum over units of capex / lifetime + opex."""
-    max_observers: Annotated[int, Field(ge=0)] | None = None
+    max_observers: Count | None = None
     """Cap on observers over all assets; none by default."""
 
 
@@ -242,7 +264,7 @@ class Scenario(Model):
     """Scenario name (used for the default output folder)."""
     description: str = ""
     """Free text."""
-    seed: Annotated[int, Field(ge=0)] = 0
+    seed: Count = 0
     """Random seed, for the parts of the tool that draw random numbers."""
     line: LineConfig
     """The line: [line]."""
@@ -289,7 +311,10 @@ def load_scenario(path: str | Path, overrides: dict | None = None) -> Scenario:
         raise ConfigError([f"{path}: cannot read the file: {exc.strerror or exc}"]) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
-    return validate_scenario(_apply(raw, overrides), source=str(path), base_dir=str(path.parent))
+    try:
+        return validate_scenario(_apply(raw, overrides), source=str(path), base_dir=str(path.parent))
+    except ConfigError as exc:
+        raise _label_overrides(exc, str(path), overrides) from None
 
 
 def with_overrides(s: Scenario, overrides: dict | None) -> Scenario:
@@ -297,6 +322,19 @@ def with_overrides(s: Scenario, overrides: dict | None) -> Scenario:
     if not overrides:
         return s
     return validate_scenario(_apply(s.model_dump(), overrides), source=s.source, base_dir=s.base_dir)
+
+
+def _label_overrides(exc: ConfigError, source: str, overrides: dict | None) -> ConfigError:
+    """Say when a rejected value came from an override (a command-line flag), not from the file."""
+    lines = []
+    for line in exc.problems:
+        for key in overrides or {}:
+            head = f"{source}: {key} = "
+            if line.startswith(head):
+                value, _, rest = line[len(head):].partition(": ")
+                line = f"{head}{value} (an override, not from the file): {rest}"
+        lines.append(line)
+    return ConfigError(lines)
 
 
 def _apply(raw: dict, overrides: dict | None) -> dict:
@@ -329,6 +367,8 @@ def _format_error(source: str, raw: dict, err: dict) -> str:
     parts: list[str] = []
     node: object = raw
     for loc in err["loc"]:
+        if loc == "[key]":
+            continue  # pydantic's marker for a bad dict key; the key itself is the previous part
         if isinstance(loc, int):
             item = node[loc] if isinstance(node, list) and loc < len(node) else None
             label = item.get("name") if isinstance(item, dict) else None
@@ -430,6 +470,16 @@ def _check_semantics(s: Scenario) -> list[str]:
                 out.append(problem(src, f"{key}.p_detect.{c}", a.p_detect[c], "no such violation class"))
         if not a.sides:
             out.append(problem(src, f"{key}.sides", [], "an asset needs at least one side"))
+        if a.kind == "patrol":
+            derived = a.patrols_from_observers
+            if "patrols_per_day" not in a.model_fields_set and not derived:
+                out.append(f"{src}: {key}.patrols_per_day: required key is missing "
+                           "(or give duty_share, with observers > 0, to derive it)")
+            elif "patrols_per_day" in a.model_fields_set and derived is not None \
+                    and not math.isclose(a.patrols_per_day, derived, rel_tol=1e-9):
+                out.append(problem(src, f"{key}.duty_share", a.duty_share,
+                                   f"gives {derived:g} patrols a day (observers x duty_share / observers_per_patrol), "
+                                   f"not patrols_per_day = {a.patrols_per_day:g}; give one of the two"))
         if a.kind == "sensor" and a.radius_km < s.grid.cell_km / 2:
             out.append(problem(src, f"{key}.radius_km", a.radius_km,
                                f"is below half a cell ({s.grid.cell_km / 2:g} km): the sensor would be credited "

@@ -71,11 +71,12 @@ def placements(model: Model, units: np.ndarray) -> list[dict]:
 
 
 def plan_document(model: Model, sol: Solution, config_path: str | None = None,
-                  metrics: dict | None = None) -> dict:
-    """The content of plan.json (see README, "Outputs")."""
+                  metrics: dict | None = None, baselines: list[dict] | None = None,
+                  baselines_skipped: list[str] | None = None) -> dict:
+    """The content of plan.json (see README, "Outputs"); `baselines` are Baseline.summary() records."""
     s = model.scenario
     m = metrics if metrics is not None else plan_metrics(model, sol.units)
-    return {
+    doc = {
         "monitor_version": __version__,
         "scenario": s.name,
         "config": config_path or s.source,
@@ -91,6 +92,10 @@ def plan_document(model: Model, sol: Solution, config_path: str | None = None,
         "metrics": m,
         "placements": placements(model, sol.units),
     }
+    if baselines is not None:
+        doc["baselines"] = baselines
+        doc["baselines_skipped"] = list(baselines_skipped or [])
+    return doc
 
 
 def scenario_size(model: Model) -> dict:
@@ -247,7 +252,33 @@ def summary_text(doc: dict) -> str:
     rows = summary_rows(doc)
     width = max(len(k) for k, _ in rows)
     head = f"{doc['scenario']}: {doc['size']['cells']:,} cells, {sum(doc['size']['candidate_sites'].values()):,} candidate sites"
-    return "\n".join([head] + [f"  {k:<{width}}  {v}" for k, v in rows]) + "\n"
+    lines = [head] + [f"  {k:<{width}}  {v}" for k, v in rows]
+    table = baseline_table(doc)
+    if table:
+        w = [max(len(r[k]) for r in table) for k in range(len(table[0]))]
+        lines.append(f"  beside the baselines (uniform ones sized to the budget, {_usd(doc['budget_usd'])} a year; "
+                     "all scored by the same model):")
+        lines += ["    " + "  ".join(c.ljust(w[k]) if k == 0 else c.rjust(w[k]) for k, c in enumerate(r)).rstrip()
+                  for r in table]
+    lines += [f"  {n}" for n in doc.get("baselines_skipped", [])]
+    return "\n".join(lines) + "\n"
+
+
+def baseline_table(doc: dict) -> list[list[str]]:
+    """Header, this plan, then each baseline: detection, worst segment, observers, yearly cost, within budget."""
+    if not doc.get("baselines"):
+        return []
+    m, seg = doc["metrics"], doc["metrics"]["segment_km"]
+    rows = [["plan", "detection", f"worst {seg:g}-km", "observers", "patrols a day", "yearly cost", "keeps budget"],
+            ["this plan", _pct(m["detection"]), _pct(m["worst_segment"]["detection"]), str(m["observers"]),
+             f"{m['patrols_per_day']:g}", _usd(m["annual_usd"]),
+             "yes" if m["annual_usd"] <= doc["budget_usd"] * (1 + 1e-9) else "no: over budget"]]
+    for b in doc["baselines"]:
+        rows.append([b["name"], _pct(b["detection"]), _pct(b["worst_segment"]["detection"]), str(b["observers"]),
+                     f"{b['patrols_per_day']:g}", _usd(b["annual_cost_usd"]),
+                     "yes" if b["feasible"] else "no: " + "; ".join(
+                         "over budget" if q.startswith("yearly cost") else q for q in b["problems"])])
+    return rows
 
 
 def report_md(doc: dict) -> str:
@@ -264,6 +295,17 @@ def report_md(doc: dict) -> str:
     lines += ["", "## By side", "", "| side | share of violations | detection |", "|---|---|---|"]
     for k, v in m["by_side"].items():
         lines.append(f"| {k} ({v['side']}) | {_pct(v['share_of_violations'])} | {_pct(v['detection'])} |")
+    table = baseline_table(doc)
+    if table:
+        lines += ["", "## Beside the baselines", "",
+                  "Each baseline is scored by the same model; the uniform ones buy what the same yearly budget "
+                  f"({_usd(doc['budget_usd'])}) buys, `uniimog_density` costs what UNIIMOG's density costs here "
+                  "(see monitor/baselines.py).", "",
+                  "| " + " | ".join(table[0]) + " |", "|" + "---|" * len(table[0])]
+        lines += ["| " + " | ".join(r) + " |" for r in table[1:]]
+        lines += [""] + [f"- `{b['name']}`: {b['description']}" + "".join(f"; {n}" for n in b["notes"])
+                         for b in doc["baselines"]]
+        lines += [f"- {n}" for n in doc.get("baselines_skipped", [])]
     lines += ["", "## Placements", "", "| asset | kind | sites used | units |", "|---|---|---|---|"]
     per: dict[str, list] = {}
     for p in doc["placements"]:
