@@ -51,7 +51,7 @@ from . import __version__, solvers
 from .config import ConfigError, Scenario, load_scenario, problem
 from .coverage import Instance, Model, build_model
 from .metrics import plan_metrics
-from .reports import atomic_write
+from .reports import atomic_write, figure_png, pct
 
 KEYWORD_MIXES = {
     "all": ("sensor", "drone", "patrol"),
@@ -615,23 +615,7 @@ def plot_frontier(res: FrontierResult, ax=None):
 
 
 def _frontier_png(res: FrontierResult) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(10, 6))
-    try:
-        plot_frontier(res, ax=ax)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-        return buf.getvalue()
-    finally:
-        plt.close(fig)
-
-
-def _pct(x) -> str:
-    return "n/a" if x is None else f"{100 * x:.2f}%"
+    return figure_png(lambda ax: plot_frontier(res, ax=ax), figsize=(10, 6))
 
 
 def _musd(x) -> str:
@@ -656,13 +640,13 @@ def frontier_md(res: FrontierResult) -> str:
     lines += ["| yearly budget | " + " | ".join([m.name for m in res.mixes] + cols) + " |",
               "|---|" + "---|" * (len(res.mixes) + len(cols))]
     for b in budgets:
-        lines.append(f"| {_musd(b)} | " + " | ".join([_pct(by[(m.name, b)].detection) for m in res.mixes]
-                                                      + [_pct(got.get((c, b))) for c in cols]) + " |")
+        lines.append(f"| {_musd(b)} | " + " | ".join([pct(by[(m.name, b)].detection) for m in res.mixes]
+                                                      + [pct(got.get((c, b))) for c in cols]) + " |")
     for bl in (x for x in res.baselines if x["budget_usd"] is None):
         above = [b for b in budgets if b >= bl["annual_usd"]]
         near = "" if not above else "; at " + _musd(above[0]) + " the frontier reaches " + ", ".join(
-            f"{m.name} {_pct(by[(m.name, above[0])].detection)}" for m in res.mixes)
-        lines += ["", f"Baseline {bl['name']}: {_musd(bl['annual_usd'])} a year, {_pct(bl['detection'])} "
+            f"{m.name} {pct(by[(m.name, above[0])].detection)}" for m in res.mixes)
+        lines += ["", f"Baseline {bl['name']}: {_musd(bl['annual_usd'])} a year, {pct(bl['detection'])} "
                       f"detected{near}."]
     for m in res.mixes:
         pts = res.of(m.name)
@@ -670,17 +654,17 @@ def frontier_md(res: FrontierResult) -> str:
         lines += ["", f"### Mix {m.name}: {', '.join(m.assets)}", ""]
         if k is not None:
             after = marginal_usd_per_point(pts)[k + 1] if k + 1 < len(pts) else None
-            lines += [f"Knee at {_musd(pts[k].budget_usd)} a year: {_pct(pts[k].detection)} detected "
-                      f"(bound {_pct(pts[k].bound)})" + (f"; from there to the next budget each percentage point "
+            lines += [f"Knee at {_musd(pts[k].budget_usd)} a year: {pct(pts[k].detection)} detected "
+                      f"(bound {pct(pts[k].bound)})" + (f"; from there to the next budget each percentage point "
                                                            f"costs {_musd(after)}." if after is not None else "."), ""]
         lines += ["| yearly budget | spent | detection | bound | gap | marginal cost per point | worst segment "
                   "| observers | units |", "|---|---|---|---|---|---|---|---|---|"]
         for p, mc in zip(pts, marginal_usd_per_point(pts)):
             ws = p.worst_segment
             units = ", ".join(f"{n} {v}" for n, v in p.units_by_asset.items() if v) or "none"
-            lines.append(f"| {_musd(p.budget_usd)} | {_musd(p.annual_usd)} | {_pct(p.detection)} | {_pct(p.bound)} "
-                         f"| {_pct(p.gap)} | {_musd(mc) if mc is not None else '-'} | km {ws['from_km']:.0f}-"
-                         f"{ws['to_km']:.0f}: {_pct(ws['detection'])} | {p.observers} | {units} |")
+            lines.append(f"| {_musd(p.budget_usd)} | {_musd(p.annual_usd)} | {pct(p.detection)} | {pct(p.bound)} "
+                         f"| {pct(p.gap)} | {_musd(mc) if mc is not None else '-'} | km {ws['from_km']:.0f}-"
+                         f"{ws['to_km']:.0f}: {pct(ws['detection'])} | {p.observers} | {units} |")
     return "\n".join(lines) + "\n"
 
 

@@ -198,24 +198,28 @@ def _scale_bar(ax) -> None:
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
 
 
-def map_png(model: Model, units: np.ndarray, title: str) -> bytes:
+def figure_png(draw, figsize=(10, 10), dpi: int = 110) -> bytes:
+    """Render `draw(ax)` on a new figure to PNG bytes, closing the figure whatever happens."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(10, 10))
+    fig, ax = plt.subplots(figsize=figsize)
     try:
-        plot_map(model, units, ax=ax)
-        ax.set_title(title)
+        draw(ax)
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
         return buf.getvalue()
     finally:
         plt.close(fig)
 
 
-def _pct(x) -> str:
+def map_png(model: Model, units: np.ndarray, title: str) -> bytes:
+    return figure_png(lambda ax: (plot_map(model, units, ax=ax), ax.set_title(title)))
+
+
+def pct(x) -> str:
     return "n/a" if x is None else f"{100 * x:.2f}%"
 
 
@@ -231,12 +235,12 @@ def summary_rows(doc: dict) -> list[tuple[str, str]]:
     mttd = m["mean_time_to_detection_h"]
     resp = m["mean_response_h"]
     return [
-        ("detection (expected share of violations)", _pct(m["detection"])),
-        ("solver bound / gap", f"{_pct(sv['bound'])} / {_pct(sv['gap'])} ({sv['name']}, {sv['status']}, {sv['seconds']:.2f} s)"),
-        ("by class", ", ".join(f"{k} {_pct(v)}" for k, v in m["by_class"].items())),
-        ("by side", ", ".join(f"{k} {_pct(v['detection'])}" for k, v in m["by_side"].items())),
-        (f"worst {m['segment_km']:g}-km segment", f"km {ws['from_km']:.0f}-{ws['to_km']:.0f}: {_pct(ws['detection'])}"),
-        (f"line at or above {_pct(m['target_detection'])}", _pct(m["line_share_above_target"])),
+        ("detection (expected share of violations)", pct(m["detection"])),
+        ("solver bound / gap", f"{pct(sv['bound'])} / {pct(sv['gap'])} ({sv['name']}, {sv['status']}, {sv['seconds']:.2f} s)"),
+        ("by class", ", ".join(f"{k} {pct(v)}" for k, v in m["by_class"].items())),
+        ("by side", ", ".join(f"{k} {pct(v['detection'])}" for k, v in m["by_side"].items())),
+        (f"worst {m['segment_km']:g}-km segment", f"km {ws['from_km']:.0f}-{ws['to_km']:.0f}: {pct(ws['detection'])}"),
+        (f"line at or above {pct(m['target_detection'])}", pct(m["line_share_above_target"])),
         ("detected a year", f"{m['detected_per_year']:,.0f} of {m['violations_per_year']:,.0f}"),
         ("mean time to detection", "n/a" if mttd is None else f"{mttd:.2f} h"),
         ("mean response time of teams", "n/a" if resp is None else f"{resp:.2f} h"),
@@ -270,11 +274,11 @@ def baseline_table(doc: dict) -> list[list[str]]:
         return []
     m, seg = doc["metrics"], doc["metrics"]["segment_km"]
     rows = [["plan", "detection", f"worst {seg:g}-km", "observers", "patrols a day", "yearly cost", "keeps budget"],
-            ["this plan", _pct(m["detection"]), _pct(m["worst_segment"]["detection"]), str(m["observers"]),
+            ["this plan", pct(m["detection"]), pct(m["worst_segment"]["detection"]), str(m["observers"]),
              f"{m['patrols_per_day']:g}", _usd(m["annual_usd"]),
              "yes" if m["annual_usd"] <= doc["budget_usd"] * (1 + 1e-9) else "no: over budget"]]
     for b in doc["baselines"]:
-        rows.append([b["name"], _pct(b["detection"]), _pct(b["worst_segment"]["detection"]), str(b["observers"]),
+        rows.append([b["name"], pct(b["detection"]), pct(b["worst_segment"]["detection"]), str(b["observers"]),
                      f"{b['patrols_per_day']:g}", _usd(b["annual_cost_usd"]),
                      "yes" if b["feasible"] else "no: " + "; ".join(
                          "over budget" if q.startswith("yearly cost") else q for q in b["problems"])])
@@ -291,10 +295,10 @@ def report_md(doc: dict) -> str:
     lines += ["", "## Detection by class", "", "| class | detection | mean time to detection |", "|---|---|---|"]
     for k, v in m["by_class"].items():
         t = m["mean_time_to_detection_h_by_class"][k]
-        lines.append(f"| {k} | {_pct(v)} | {'n/a' if t is None else f'{t:.2f} h'} |")
+        lines.append(f"| {k} | {pct(v)} | {'n/a' if t is None else f'{t:.2f} h'} |")
     lines += ["", "## By side", "", "| side | share of violations | detection |", "|---|---|---|"]
     for k, v in m["by_side"].items():
-        lines.append(f"| {k} ({v['side']}) | {_pct(v['share_of_violations'])} | {_pct(v['detection'])} |")
+        lines.append(f"| {k} ({v['side']}) | {pct(v['share_of_violations'])} | {pct(v['detection'])} |")
     table = baseline_table(doc)
     if table:
         lines += ["", "## Beside the baselines", "",
@@ -333,7 +337,7 @@ def write_outputs(out_dir: str | Path, model: Model, doc: dict, units: np.ndarra
         "plan.json": dumps(doc),
         "placements.geojson": dumps(placements_geojson(model, units)),
         "cells.csv": cells_csv(model, units),
-        "map.png": map_png(model, units, f"{doc['scenario']}: detection {_pct(doc['metrics']['detection'])}, "
+        "map.png": map_png(model, units, f"{doc['scenario']}: detection {pct(doc['metrics']['detection'])}, "
                                          f"{_usd(doc['cost']['annual_usd'])} a year"),
         "report.md": report_md(doc),
     }

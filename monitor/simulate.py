@@ -47,6 +47,7 @@ import shapely
 
 from .coverage import Model
 from .metrics import plan_metrics
+from .reports import pct
 from .schedule import Schedule, build_schedule, route_segments
 
 Z95 = 1.959963984540054
@@ -366,14 +367,10 @@ def effort(model: Model, units: np.ndarray, schedule: Schedule) -> dict:
             "swept_km2_in_zones_per_day": swept, "model_sweep_km2_per_day": model_km2}
 
 
-def _pct(x) -> str:
-    return "n/a" if x is None else f"{100 * x:.2f}%"
-
-
 def _ci(x: dict) -> str:
     if x["simulated"] is None:
         return "n/a"
-    return f"{_pct(x['simulated'])} ({100 * x['ci_low']:.2f}-{100 * x['ci_high']:.2f}%)"
+    return f"{pct(x['simulated'])} ({100 * x['ci_low']:.2f}-{100 * x['ci_high']:.2f}%)"
 
 
 def _yes(x) -> str:
@@ -386,11 +383,11 @@ def _hours(x) -> str:
 
 def result_rows(res: dict) -> list[tuple[str, str, str, str]]:
     """(figure, simulated with 95% CI, analytic, analytic inside the CI) for one summarised sample."""
-    rows = [("detection", _ci(res["detection"]), _pct(res["detection"]["analytic"]),
+    rows = [("detection", _ci(res["detection"]), pct(res["detection"]["analytic"]),
              _yes(res["detection"]["analytic_inside_ci"]))]
-    rows += [(f"class {k}", _ci(v), _pct(v["analytic"]), _yes(v["analytic_inside_ci"]))
+    rows += [(f"class {k}", _ci(v), pct(v["analytic"]), _yes(v["analytic_inside_ci"]))
              for k, v in res["by_class"].items()]
-    rows += [(f"side {k}", _ci(v), _pct(v["analytic"]), _yes(v["analytic_inside_ci"]))
+    rows += [(f"side {k}", _ci(v), pct(v["analytic"]), _yes(v["analytic_inside_ci"]))
              for k, v in res["by_side"].items()]
     t = res["time_to_detection_h"]
     mean = "n/a" if t["mean"] is None else f"{t['mean']:.2f} h ({t['ci_low']:.2f}-{t['ci_high']:.2f})"
@@ -399,7 +396,7 @@ def result_rows(res: dict) -> list[tuple[str, str, str, str]]:
     if q["p50"] is not None:
         rows.append(("time to detection p10 / p50 / p90", f"{q['p10']:.2f} / {q['p50']:.2f} / {q['p90']:.2f} h",
                      "n/a", ""))
-        rows.append(("detected at once (by sensors)", _pct(t["share_at_once"]), "n/a", ""))
+        rows.append(("detected at once (by sensors)", pct(t["share_at_once"]), "n/a", ""))
     return rows
 
 
@@ -411,7 +408,7 @@ def explanation(doc: dict) -> list[str]:
         return ["No violation was drawn."]
     diff = 100 * (D["simulated"] - D["analytic"])
     out = [f"Scheduled detection is {_ci(D)}, {abs(diff):.2f} points {'below' if diff < 0 else 'above'} the "
-           f"analytic {_pct(D['analytic'])}. On the same violations random search gives {_ci(R)}, which "
+           f"analytic {pct(D['analytic'])}. On the same violations random search gives {_ci(R)}, which "
            + ("contains the analytic value: the difference is the schedule's, not sampling noise."
               if R["analytic_inside_ci"] else "does not contain the analytic value (see random-search mode).")]
     if P.get("violations", 0) == 0:
@@ -419,20 +416,20 @@ def explanation(doc: dict) -> list[str]:
     xr, xs = P["random_search_mean_passes"], P["schedule_mean_passes"]
     ar, as_ = P["random_search_passed_share"], P["schedule_passed_share"]
     view, when = P["schedule_in_view_share"], P["schedule_passed_share_in_view"]
-    ratio = lambda a, b: _pct(a / b if b else None)  # noqa: E731
+    ratio = lambda a, b: pct(a / b if b else None)  # noqa: E731
     out.append(f"Effort: the routes run {E['route_km_per_day']:,.0f} km a day, "
                f"{ratio(E['route_km_in_zones_per_day'], E['route_km_per_day'])} of it inside the zones (the rest "
                f"is the way between the site and the zone), and sweep {E['swept_km2_in_zones_per_day']:,.0f} km2 a "
                f"day there (km x view width): {ratio(E['swept_km2_in_zones_per_day'], E['model_sweep_km2_per_day'])}"
                f" of the {E['model_sweep_km2_per_day']:,.0f} km2 a day that the analytic model credits (its sweep S "
                "before availability, which both apply alike).")
-    out.append(f"Where and when: {_pct(P['share_in_reach'])} of violations fall where patrols or drones reach. "
+    out.append(f"Where and when: {pct(P['share_in_reach'])} of violations fall where patrols or drones reach. "
                f"Random search may pass any of them at any hour: it passes a violation {xr:.2f} times on average "
-               f"while it lasts, and at least once {_pct(ar)} of the time. The routes repeat every day: "
-               f"{_pct(view)} of these violations lie within half a view width of a route at all, and of those "
-               f"{_pct(when)} are passed while they last (the routes pass a place only at the hours they are "
+               f"while it lasts, and at least once {pct(ar)} of the time. The routes repeat every day: "
+               f"{pct(view)} of these violations lie within half a view width of a route at all, and of those "
+               f"{pct(when)} are passed while they last (the routes pass a place only at the hours they are "
                f"scheduled); so the routes pass a violation {xs:.2f} times on average, and at least once "
-               f"{_pct(as_)} of the time.")
+               f"{pct(as_)} of the time.")
     # as / ar = (xs / xr) * (fs / fr) = view * (when / ar): effort times spread, or places times hours.
     hours = when / ar if when is not None and ar > 0 else None
     text = f"So the routes reach {ratio(as_, ar)} as many violations as random search."
@@ -457,10 +454,10 @@ def explanation(doc: dict) -> list[str]:
     worst = max(by, key=lambda k: -1 if by[k]["simulated"] is None else abs(by[k]["simulated"] - by[k]["analytic"]))
     c = P["by_class"][worst]
     if c.get("violations"):
-        out.append(f"The class that differs most is {worst}: analytic {_pct(by[worst]['analytic'])}, scheduled "
-                   f"{_pct(by[worst]['simulated'])}; it is passed {c['random_search_mean_passes']:.2f} times on "
+        out.append(f"The class that differs most is {worst}: analytic {pct(by[worst]['analytic'])}, scheduled "
+                   f"{pct(by[worst]['simulated'])}; it is passed {c['random_search_mean_passes']:.2f} times on "
                    f"average by random search and {c['schedule_mean_passes']:.2f} times by the routes, at least once "
-                   f"{_pct(c['random_search_passed_share'])} and {_pct(c['schedule_passed_share'])} of the time.")
+                   f"{pct(c['random_search_passed_share'])} and {pct(c['schedule_passed_share'])} of the time.")
     return out
 
 
@@ -514,8 +511,8 @@ def report_md(doc: dict) -> str:
         for k, c in [("all", doc["passes"])] + list(doc["passes"]["by_class"].items()):
             if c.get("violations"):
                 lines.append(f"| {k} | {c['violations']:,} | {c['random_search_mean_passes']:.3f} | "
-                             f"{_pct(c['random_search_passed_share'])} | {c['schedule_mean_passes']:.3f} | "
-                             f"{_pct(c['schedule_passed_share'])} |")
+                             f"{pct(c['random_search_passed_share'])} | {c['schedule_mean_passes']:.3f} | "
+                             f"{pct(c['schedule_passed_share'])} |")
         lines.append("")
     lines += ["## Method", "",
               "Violations start uniformly over the days, draw their class by share, their cell by weight and a "
