@@ -61,3 +61,4 @@ def run(instance: Instance, solver: str = "greedy", **options) -> Solution:
 
 
 from . import greedy  # noqa: E402,F401  (registers itself)
+from . import exact, local_search  # noqa: E402,F401  (register "exact" and "swap"; ortools loads on first use)

@@ -1,0 +1,142 @@
+"""A linear or mixed-integer program built from arrays, solved with OR-Tools MathOpt.
+
+Rows and columns go in as numpy arrays and scipy sparse matrices through MathOpt's
+vectorised model storage (`elemental`), so building a model with 10^5-10^6 nonzeros
+takes no Python loop. LPs are solved incrementally (GLOP keeps its basis when cut rows
+are added, so a cutting-plane loop re-solves warm); MIPs go to SCIP, HiGHS or CP-SAT
+with a time limit and a hint.
+
+The ortools import happens here, on first use of the exact solver, not when `monitor`
+is imported (it costs about half a second).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from ortools.math_opt.elemental.python import enums
+from ortools.math_opt.python import mathopt
+
+_VAR, _ROW = enums.ElementType.VARIABLE, enums.ElementType.LINEAR_CONSTRAINT
+_A = enums.DoubleAttr1
+MIP_SOLVERS = {"scip": mathopt.SolverType.GSCIP, "highs": mathopt.SolverType.HIGHS,
+               "cp-sat": mathopt.SolverType.CP_SAT}
+
+
+@dataclass
+class Result:
+    """What a solve returns: values of all variables, objective, proven bound, and whether it is optimal."""
+
+    x: np.ndarray | None
+    objective: float
+    bound: float
+    optimal: bool
+    reason: str
+    reduced: np.ndarray | None = None  # reduced costs of an optimal LP: c.x <= objective + reduced.(x - x*)
+
+
+class LinearModel:
+    """max c.x s.t. lo <= A x <= hi, lb <= x <= ub, some x integer; grown by blocks of columns and rows."""
+
+    def __init__(self):
+        self.model = mathopt.Model(name="monitor")
+        self._e = self.model._elemental  # MathOpt's vectorised storage (public module, private handle)
+        self._e.set_attr(enums.BoolAttr0.MAXIMIZE, (), True)
+        self.n_vars = 0
+        self.n_rows = 0
+        self._lp = None  # incremental GLOP solver, made on first LP solve
+
+    def add_vars(self, lb, ub, obj=None, integer=False) -> np.ndarray:
+        """Add len(lb) variables; returns their column indices."""
+        lb = np.asarray(lb, float)
+        k = len(lb)
+        ids = self._e.add_elements(_VAR, k)
+        keys = ids[:, None]
+        self._e.set_attrs(_A.VARIABLE_LOWER_BOUND, keys, lb)
+        self._e.set_attrs(_A.VARIABLE_UPPER_BOUND, keys, np.broadcast_to(np.asarray(ub, float), (k,)).copy())
+        if obj is not None:
+            o = np.broadcast_to(np.asarray(obj, float), (k,))
+            nz = o != 0
+            self._e.set_attrs(_A.OBJECTIVE_LINEAR_COEFFICIENT, keys[nz], o[nz].copy())
+        if integer:
+            self._e.set_attrs(enums.BoolAttr1.VARIABLE_INTEGER, keys, np.ones(k, bool))
+        self.n_vars += k
+        return ids
+
+    def add_rows(self, A: sp.spmatrix, lo, hi) -> np.ndarray:
+        """Add rows lo <= A x <= hi (A has one column per variable added so far, or fewer)."""
+        A = sp.coo_matrix(A)
+        m = A.shape[0]
+        ids = self._e.add_elements(_ROW, m)
+        self._e.set_attrs(_A.LINEAR_CONSTRAINT_LOWER_BOUND, ids[:, None], np.broadcast_to(np.asarray(lo, float), (m,)).copy())
+        self._e.set_attrs(_A.LINEAR_CONSTRAINT_UPPER_BOUND, ids[:, None], np.broadcast_to(np.asarray(hi, float), (m,)).copy())
+        keep = A.data != 0
+        keys = np.column_stack([ids[A.row[keep]], A.col[keep].astype(np.int64)])
+        if len(keys):
+            self._e.set_attrs(enums.DoubleAttr2.LINEAR_CONSTRAINT_COEFFICIENT, keys, A.data[keep].astype(float))
+        self.n_rows += m
+        return ids
+
+    def set_integer(self, cols, integer: bool) -> None:
+        cols = np.asarray(cols, np.int64)
+        self._e.set_attrs(enums.BoolAttr1.VARIABLE_INTEGER, cols[:, None], np.full(len(cols), integer))
+
+    def set_bounds(self, cols, lb, ub) -> None:
+        cols = np.asarray(cols, np.int64)[:, None]
+        self._e.set_attrs(_A.VARIABLE_LOWER_BOUND, cols, np.broadcast_to(np.asarray(lb, float), (len(cols),)).copy())
+        self._e.set_attrs(_A.VARIABLE_UPPER_BOUND, cols, np.broadcast_to(np.asarray(ub, float), (len(cols),)).copy())
+
+    def _values(self, res) -> np.ndarray | None:
+        if not res.has_primal_feasible_solution():
+            return None
+        sol = res.solutions[0].primal_solution
+        return _dense(sol.variable_values, self.n_vars) if sol is not None else None
+
+    def solve_lp(self, time_limit_s: float) -> Result:
+        """Solve the LP (all variables continuous) with GLOP, warm from the last basis."""
+        params = mathopt.SolveParameters(time_limit=datetime.timedelta(seconds=max(time_limit_s, 0.01)))
+        if self._lp is None:
+            self._lp = mathopt.IncrementalSolver(self.model, mathopt.SolverType.GLOP)
+        else:  # after adding cuts the last basis stays dual feasible: dual simplex re-solves warm
+            params.glop.use_dual_simplex = True
+        res = self._lp.solve(params=params)
+        out = _result(res, self._values(res))
+        if out.optimal and res.has_dual_feasible_solution():
+            out.reduced = _dense(res.solutions[0].dual_solution.reduced_costs, self.n_vars)
+        return out
+
+    def solve_mip(self, solver: str, time_limit_s: float, hint: np.ndarray | None = None,
+                  threads: int = 2, seed: int = 0, rel_gap: float = 0.0) -> Result:
+        """Solve with integrality; `hint` (all variables) is a starting solution."""
+        params = mathopt.SolveParameters(time_limit=datetime.timedelta(seconds=max(time_limit_s, 0.01)),
+                                         relative_gap_tolerance=rel_gap, absolute_gap_tolerance=0.0,
+                                         random_seed=seed)
+        if solver == "cp-sat":  # SCIP here runs one thread (asking for 2 fails); HiGHS reads globals
+            params.threads = threads
+        mp = mathopt.ModelSolveParameters()
+        if hint is not None:
+            vals = {self.model.get_variable(int(j)): float(v) for j, v in enumerate(hint)}
+            mp = mathopt.ModelSolveParameters(solution_hints=[mathopt.SolutionHint(variable_values=vals)])
+        try:
+            res = mathopt.solve(self.model, MIP_SOLVERS[solver], params=params, model_params=mp)
+        except Exception as exc:  # ortools' own error mapping fails on some builds: keep the message
+            raise RuntimeError(f"{solver} failed: {exc.__context__ or exc}") from None
+        return _result(res, self._values(res))
+
+
+def _dense(values: dict, n: int) -> np.ndarray:
+    x = np.zeros(n)
+    if values:
+        x[np.fromiter((v.id for v in values), np.int64, len(values))] = np.fromiter(values.values(), float, len(values))
+    return x
+
+
+def _result(res, x) -> Result:
+    r = res.termination.reason
+    optimal = r == mathopt.TerminationReason.OPTIMAL
+    obj = res.objective_value() if x is not None else -np.inf
+    bound = res.termination.objective_bounds.dual_bound
+    return Result(x=x, objective=obj, bound=bound, optimal=optimal, reason=r.name)

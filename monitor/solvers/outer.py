@@ -1,0 +1,208 @@
+"""The outer approximation behind the exact solver: merged cells, hazard counts and valid cuts.
+
+Reduction (exact). Cells whose rows of B are identical get the same hazard under every
+plan, so they merge into one group g with summed weights. A *piece* k is a pair (group
+g, class c) with weight w_k = share_c * sum_{i in g} W[i, c] > 0; the score is
+
+    D(n) = sum_k w_k g(u_k),   g(u) = 1 - exp(-u),   u_k = sum_m F[m, c] v[g, m],
+
+where m runs over *factor groups* (sites with the same row of F, in practice one per
+asset) and v[g, m] = sum_{j in m} B[g, j] n[j] is the group's summed pattern from m.
+
+Cuts (each valid for every integer plan, so the LP or MIP over them bounds D from above):
+
+- subadditive: g(sum_j a_j n_j) <= sum_j g(a_j) n_j for whole n_j. As g(x)/x falls with x,
+  g(a_j) <= a_j g(x_lo)/x_lo for a_j >= x_lo, so z_k <= sum_m F v[g, m] g(x_lo)/x_lo with x_lo
+  the smallest one-unit hazard from m on g (exact for sensors, whose B is 1).
+- tangent at t: z_k <= g(t) + exp(-t) (u_k - t), valid for every u.
+- secant between t1 < t2 when no plan puts u_k strictly between them: the chord of the
+  concave g lies above g outside (t1, t2). Which hazards a plan can reach is
+  over-approximated by intervals: c_m units from m give between c_m lo_m and c_m hi_m, with
+  lo/hi the smallest and largest one-unit hazard from m on g, and c_m bounded by the sites in
+  reach, their caps, the asset caps, the budget and the observer cap. Sensors alone give a
+  lattice of points, so secants rebuild the concave envelope over whole numbers of units,
+  much tighter than tangents at fractional LP points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..coverage import Instance
+
+MAX_COMBOS = 4096  # count vectors enumerated per piece for a secant; beyond, a tangent (valid) is used
+
+
+def g(u):
+    """Detection probability 1 - exp(-u)."""
+    return -np.expm1(-u)
+
+
+def merge_rows(B: sp.spmatrix) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Unique rows of B and, for each row, the index of its group (identical rows only).
+
+    Rows are hashed by two fixed random projections, then every row is checked against its
+    group's representative, so a hash collision can never merge different rows.
+    """
+    R = sp.csr_matrix(B, dtype=float)
+    R.sort_indices()
+    if R.shape[0] == 0:
+        return R, np.zeros(0, np.int64)
+    h = R @ np.random.default_rng(20250101).random((R.shape[1], 2))
+    key = np.column_stack([h, np.diff(R.indptr)])
+    _, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    inv = inv.ravel()
+    if (R - R[first[inv]]).count_nonzero():  # a collision: fall back to exact keys
+        rows = [R.indices[a:b].tobytes() + R.data[a:b].tobytes() for a, b in zip(R.indptr[:-1], R.indptr[1:])]
+        _, first, inv = np.unique(np.array(rows, dtype=object), return_index=True, return_inverse=True)
+    return R[first], inv.ravel().astype(np.int64)
+
+
+@dataclass
+class Pieces:
+    """An instance reduced to pieces (group, class) and count variables v[g, m]."""
+
+    n_sites: int
+    V: sp.csr_matrix       # (NV, J): v = V @ n
+    H: sp.csr_matrix       # (K, NV): u = H @ v, entries F[m, c]
+    w: np.ndarray          # (K,) weights
+    sub: sp.csr_matrix     # (K, NV): subadditive coefficients, z <= sub @ v
+    z_max: np.ndarray      # (K,) g(largest reachable hazard)
+    lo: sp.csr_matrix      # (K, NV): smallest one-unit hazard of each entry
+    hi: sp.csr_matrix      # (K, NV): largest one-unit hazard
+    kmax: np.ndarray       # (NV,) most units any plan puts in reach of the group from m
+    cmin: np.ndarray       # (NV,) cheapest such unit (USD), for the joint budget
+    budget_usd: float
+    cells: int
+    groups: int
+
+    @classmethod
+    def from_instance(cls, inst: Instance) -> "Pieces":
+        Bg, inv = merge_rows(inst.B)
+        n_groups, J = Bg.shape
+        W = np.zeros((n_groups, inst.W.shape[1]))
+        np.add.at(W, inv, inst.W)
+        WS = W * inst.share
+        Fu, fgroup = np.unique(inst.F, axis=0, return_inverse=True)
+        fgroup = fgroup.ravel()
+        M = len(Fu)
+        E = Bg.tocoo()
+        key = E.row.astype(np.int64) * M + fgroup[E.col]
+        vkey, vid = np.unique(key, return_inverse=True)
+        vid = vid.ravel()
+        NV = len(vkey)
+        vg, vm = vkey // M, vkey % M
+        V = sp.csr_matrix((E.data, (vid, E.col)), shape=(NV, J))
+        bmin = np.full(NV, np.inf)
+        bmax = np.zeros(NV)
+        np.minimum.at(bmin, vid, E.data)
+        np.maximum.at(bmax, vid, E.data)
+        cap = inst.site_cap.astype(float)
+        kmax = np.zeros(NV)
+        np.add.at(kmax, vid, cap[E.col])
+        cmin = np.full(NV, np.inf)
+        np.minimum.at(cmin, vid, inst.cost_usd[E.col])
+        kmax = np.minimum(kmax, np.where(cmin > 0, np.floor(inst.budget_usd / np.maximum(cmin, 1e-300) + 1e-9), np.inf))
+        omin = np.full(NV, np.inf)
+        np.minimum.at(omin, vid, inst.observers[E.col])
+        if np.isfinite(inst.max_observers):
+            kmax = np.minimum(kmax, np.where(omin > 0, np.floor(inst.max_observers / np.maximum(omin, 1e-300) + 1e-9), np.inf))
+        acap = np.zeros(M)  # units the asset caps allow per factor group
+        for m in range(M):
+            acap[m] = float(inst.asset_cap[np.unique(inst.site_asset[fgroup == m])].astype(float).sum())
+        kmax = np.minimum(kmax, acap[vm])
+
+        gi, ci = np.nonzero(WS > 0)
+        K = len(gi)
+        # piece k holds the entries of its group g: rows of (K, NV) built by repeating group slices
+        starts = np.searchsorted(vg, np.arange(n_groups + 1))
+        cnt = np.diff(starts)[gi]
+        pk = np.repeat(np.arange(K), cnt)
+        pv = np.arange(len(pk)) - np.repeat(np.cumsum(cnt) - cnt, cnt) + np.repeat(starts[gi], cnt)
+        f = Fu[vm[pv], ci[pk]]
+        keep = f > 0
+        pk, pv, f = pk[keep], pv[keep], f[keep]
+        lo, hi = f * bmin[pv], f * bmax[pv]
+        ratio = g(lo) / lo  # g(x_lo) / x_lo per unit of hazard
+        shape = (K, NV)
+        umax = np.bincount(pk, weights=hi * kmax[pv], minlength=K)
+        return cls(n_sites=J, V=V, H=sp.csr_matrix((f, (pk, pv)), shape=shape), w=WS[gi, ci],
+                   sub=sp.csr_matrix((f * ratio, (pk, pv)), shape=shape), z_max=g(umax),
+                   lo=sp.csr_matrix((lo, (pk, pv)), shape=shape), hi=sp.csr_matrix((hi, (pk, pv)), shape=shape),
+                   kmax=kmax, cmin=cmin, budget_usd=inst.budget_usd, cells=inst.B.shape[0], groups=n_groups)
+
+    @property
+    def K(self) -> int:
+        return len(self.w)
+
+    def hazard(self, n: np.ndarray) -> np.ndarray:
+        """u_k of a plan (fractional plans too)."""
+        return self.H @ (self.V @ np.asarray(n, float))
+
+    def score(self, n: np.ndarray) -> float:
+        return float(self.w @ g(self.hazard(n)))
+
+    def cuts_at(self, u: np.ndarray, ks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(alpha, slope) of the tightest cut this module knows at hazard u[k] for pieces ks.
+
+        The cut is z_k <= alpha + slope * u_k: a secant over the gap in reachable hazards around
+        u_k if there is one, else the tangent at u_k.
+        """
+        u = np.asarray(u, float)[ks]
+        t1, t2 = self.reachable_neighbours(u, ks)
+        secant = np.isfinite(t1) & np.isfinite(t2) & (t2 > t1 + 1e-12)
+        e = np.exp(-u)
+        slope = np.where(secant, (g(t2) - g(t1)) / np.where(secant, t2 - t1, 1.0), e)
+        alpha = np.where(secant, g(t1) - slope * t1, g(u) - u * e)
+        return alpha, slope
+
+    def reachable_neighbours(self, u: np.ndarray, ks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each piece, the largest reachable hazard <= u and the smallest > u (nan if u may be
+        inside a reachable interval, inf if none is above)."""
+        lo, hi = self.lo[ks], self.hi[ks]
+        nk = len(ks)
+        per = np.diff(lo.indptr)
+        width = int(per.max()) if nk else 0
+        pos = np.arange(lo.nnz) - np.repeat(lo.indptr[:-1], per)
+        L = np.zeros((nk, width))
+        Hh = np.zeros((nk, width))
+        Kb = np.zeros((nk, width), np.int64)
+        Cm = np.zeros((nk, width))
+        row = np.repeat(np.arange(nk), per)
+        L[row, pos], Hh[row, pos] = lo.data, hi.data
+        kmax = self.kmax[lo.indices]
+        # beyond floor(u / lo) + 1 units of one kind, the hazard only grows past what matters
+        Kb[row, pos] = np.minimum(kmax, np.floor(u[row] / lo.data) + 1).astype(np.int64)
+        Cm[row, pos] = self.cmin[lo.indices]
+        radix = Kb + 1
+        combos = np.prod(radix.astype(float), axis=1)
+        t1 = np.full(nk, -np.inf)
+        t2 = np.full(nk, np.inf)
+        inside = combos > MAX_COMBOS  # too many to enumerate: treat as no gap (tangent)
+        limit = np.where(inside, 0.0, combos)
+        order = np.argsort(-limit, kind="stable")
+        limit = limit[order]
+        Lo, Ho, Ro, Co, uo = L[order], Hh[order], radix[order], Cm[order], u[order]
+        strides = np.cumprod(np.concatenate([np.ones((nk, 1), np.int64), Ro[:, :-1]], axis=1), axis=1)
+        t1o, t2o, ino = t1[order], t2[order], inside[order]
+        tol = 1e-9
+        for t in range(int(limit.max()) if nk else 0):
+            a = int(np.searchsorted(-limit, -t, side="left"))  # pieces with limit > t come first
+            if a == 0:
+                break
+            c = (t // strides[:a]) % Ro[:a]
+            lo_t = (c * Lo[:a]).sum(axis=1)
+            hi_t = (c * Ho[:a]).sum(axis=1)
+            ok = (c * Co[:a]).sum(axis=1) <= self.budget_usd * (1 + 1e-12)
+            uu = uo[:a]
+            below = ok & (hi_t <= uu + tol)
+            t1o[:a] = np.where(below, np.maximum(t1o[:a], hi_t), t1o[:a])
+            above = ok & (lo_t > uu + tol)
+            t2o[:a] = np.where(above, np.minimum(t2o[:a], lo_t), t2o[:a])
+            ino[:a] |= ok & (lo_t <= uu + tol) & (hi_t > uu + tol)  # reachable values just above u
+        t1[order], t2[order], inside[order] = t1o, t2o, ino
+        t1 = np.where(inside, np.nan, t1)
+        return t1, t2

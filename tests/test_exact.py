@@ -1,0 +1,148 @@
+"""The exact solver against brute force, its cuts against every plan, and its time limit.
+
+Instances are small enough to enumerate every plan (at most a few thousand), drawn from a
+seed by hypothesis: probabilistic detection (several classes, hazards of any size, costs,
+per-site caps above 1, observer and asset caps) and yes/no coverage (every p = 1, the
+maximal covering location problem).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from monitor import solvers
+from monitor.assets import MAX_HAZARD
+from monitor.coverage import Instance
+from monitor.solvers.outer import Pieces, g
+
+SEEDS = st.integers(min_value=0, max_value=2**31 - 1)
+FEW = settings(max_examples=25, deadline=None, derandomize=True)
+
+
+def probabilistic(seed: int) -> Instance:
+    rng = np.random.default_rng(seed)
+    cells, sites, classes = int(rng.integers(3, 14)), int(rng.integers(2, 7)), int(rng.integers(1, 3))
+    pattern = (rng.random((cells, sites)) < 0.5) * rng.choice([0.2, 1.0, 2.5], size=(cells, sites))
+    assets = rng.integers(0, 2, size=sites)
+    inst = Instance.from_arrays(pattern, rng.random((cells, classes)) + 0.01, rng.choice([1.0, 2.0, 3.0], size=sites),
+                                budget_usd=float(rng.integers(2, 7)), site_cap=rng.integers(1, 3, size=sites),
+                                site_asset=assets, observers=rng.integers(0, 3, size=sites).astype(float),
+                                max_observers=float(rng.integers(2, 6)) if rng.random() < 0.5 else np.inf,
+                                asset_cap=rng.integers(2, 5, size=int(assets.max()) + 1))
+    inst.F = rng.choice([0.3, 0.8, 1.5, 3.0], size=(sites, classes))
+    return inst
+
+
+def yes_no(seed: int) -> Instance:
+    rng = np.random.default_rng(seed)
+    cells, sites = int(rng.integers(8, 25)), int(rng.integers(5, 12))
+    covered = rng.random((cells, sites)) < 0.35
+    return Instance.from_arrays(covered * MAX_HAZARD, rng.random(cells) ** 2 + 0.01, 1.0,
+                                budget_usd=float(rng.integers(2, 5)))
+
+
+def plans(inst: Instance):
+    """Every plan within the per-site caps that keeps the budget and every cap."""
+    for bits in itertools.product(*[range(int(c) + 1) for c in inst.site_cap]):
+        n = np.array(bits)
+        if not inst.check(n):
+            yield n
+
+
+def brute_force(inst: Instance) -> float:
+    return max(inst.score(n) for n in plans(inst))
+
+
+def check_exact(inst: Instance) -> None:
+    best = brute_force(inst)
+    greedy = solvers.run(inst, "greedy")
+    sol = solvers.run(inst, "exact", gap=1e-7, time_limit_s=30)
+    assert not inst.check(sol.units)
+    assert sol.objective == pytest.approx(inst.score(sol.units), abs=1e-12)
+    assert sol.objective == pytest.approx(best, rel=1e-6, abs=1e-9)
+    assert greedy.objective <= sol.objective + 1e-9
+    assert sol.objective <= sol.bound + 1e-12
+    assert sol.bound >= best - 1e-9
+    assert sol.status == "optimal"
+
+
+@FEW
+@given(SEEDS)
+def test_exact_matches_brute_force_probabilistic(seed):
+    check_exact(probabilistic(seed))
+
+
+@FEW
+@given(SEEDS)
+def test_exact_matches_brute_force_yes_no(seed):
+    check_exact(yes_no(seed))
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(SEEDS)
+@example(9521492)  # two assets with equal caps in one factor group: their caps add (a bug once)
+def test_cuts_hold_for_every_plan(seed):
+    """Cuts made at any point (fractional here) never cut off an integer plan's true detection."""
+    inst = probabilistic(seed)
+    pc = Pieces.from_instance(inst)
+    if pc.K == 0:
+        return
+    rng = np.random.default_rng(seed)
+    ks = np.arange(pc.K)
+    alpha, slope = pc.cuts_at(pc.hazard(rng.random(inst.n_sites) * inst.site_cap), ks)
+    for n in plans(inst):
+        u = pc.hazard(n)
+        assert np.all(alpha + slope * u >= g(u) - 1e-12)
+        assert np.all(pc.sub @ (pc.V @ n) >= g(u) - 1e-12)
+        assert np.all(pc.z_max >= g(u) - 1e-12)
+
+
+@settings(max_examples=15, deadline=None, derandomize=True)
+@given(SEEDS)
+def test_merged_pieces_score_like_the_instance(seed):
+    inst = probabilistic(seed)
+    inst.B = inst.B[np.r_[0:inst.B.shape[0], 0:inst.B.shape[0]]]  # every row twice: groups must merge them
+    inst.W = np.vstack([inst.W, inst.W]) / 2
+    pc = Pieces.from_instance(inst)
+    assert pc.groups <= inst.B.shape[0] // 2
+    n = np.random.default_rng(seed).integers(0, 2, size=inst.n_sites)
+    assert pc.score(n) == pytest.approx(inst.score(n), rel=1e-12)
+
+
+def test_time_limit_returns_a_feasible_plan_with_an_honest_bound():
+    rng = np.random.default_rng(7)
+    inst = Instance.from_arrays((rng.random((60, 12)) < 0.3) * rng.choice([0.5, 2.0], size=(60, 12)),
+                                rng.random((60, 2)), rng.choice([1.0, 2.0], size=12), budget_usd=6.0)
+    best = brute_force(inst)
+    for limit in (1e-3, 0.05):
+        sol = solvers.run(inst, "exact", time_limit_s=limit, gap=0.0)
+        assert not inst.check(sol.units)
+        assert sol.bound >= best - 1e-9
+        assert sol.objective <= best + 1e-12
+        assert sol.status in ("time_limit", "optimal")
+
+
+def test_warm_start_is_used_and_kept_feasible():
+    inst = probabilistic(3)
+    start = next(n for n in plans(inst) if n.any())
+    sol = solvers.run(inst, "exact", start=start, gap=1e-7)
+    assert sol.objective >= inst.score(start) - 1e-12
+    assert not inst.check(sol.units)
+    bad = np.full(inst.n_sites, 99)  # an infeasible start is ignored, not trusted
+    assert not inst.check(solvers.run(inst, "exact", start=bad, gap=1e-7).units)
+
+
+@settings(max_examples=15, deadline=None, derandomize=True)
+@given(SEEDS)
+def test_swap_improves_on_greedy_within_bounds(seed):
+    inst = probabilistic(seed)
+    greedy = solvers.run(inst, "greedy")
+    swap = solvers.run(inst, "swap", time_limit_s=5)
+    assert not inst.check(swap.units)
+    assert swap.objective >= greedy.objective - 1e-12
+    assert swap.objective <= brute_force(inst) + 1e-12 <= swap.bound + 1e-9
