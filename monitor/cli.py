@@ -41,13 +41,30 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _seed(text: str) -> int:
+def _whole_number(minimum: int):
+    """An argparse type for whole numbers >= minimum."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(f"must be a whole number >= {minimum}, got {text!r}")
+        return value
+    return parse
+
+
+_seed = _whole_number(0)
+_positive_int = _whole_number(1)
+
+
+def _gap(text: str) -> float:
     try:
-        value = int(text)
+        value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}")
+        value = float("nan")
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1), got {text!r}")
     return value
 
 
@@ -74,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default=None, help="output folder (default: out/<scenario name>)")
     s.add_argument("--seed", type=_seed, help="random seed (overrides the config's seed)")
     s.add_argument("--time-limit-s", type=_positive_float, help="stop the solver after this many seconds")
-    s.add_argument("--gap", type=_positive_float, help="exact solver: stop once (bound - plan) / bound is at most "
+    s.add_argument("--gap", type=_gap, help="exact solver: stop once (bound - plan) / bound is at most "
                                                        "this (default 0.001)")
 
     e = sub.add_parser("evaluate", help="re-score a plan.json with a scenario's model",
@@ -110,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--mix", action="append", metavar="NAME", help="all, observers, remote, an asset name, or "
                    "NAME=asset,asset; repeat for several (default: all, observers and remote)")
     f.add_argument("--solver", default="greedy", choices=solvers.names(), help="solver (default: greedy)")
-    f.add_argument("--gap", type=_positive_float, help="relative gap at which the solver may stop, per point")
+    f.add_argument("--gap", type=_gap, help="relative gap at which the solver may stop, per point")
     f.add_argument("--time-limit-s", type=_positive_float, help="stop the solver after this many seconds, per point")
     f.add_argument("--out", default=None, help="output folder (default: out/<scenario name>-frontier)")
     f.add_argument("--workers", type=_positive_int, help="local worker processes (default: all cores)")
@@ -130,16 +147,6 @@ def _budget_range(text: str) -> list[float]:
         return parse_budgets(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
-    return value
 
 
 def main(argv: list[str] | None = None) -> int:
