@@ -179,20 +179,25 @@ def plot_map(model: Model, units: np.ndarray, ax=None):
                        label=f"{a.name} ({a.kind}): {int(n[sel].sum())}", zorder=3)
     ax.set_aspect("equal")
     ax.autoscale_view()
-    _scale_bar(ax)
+    _scale_bar(ax, model.cells.xy_km)
     ax.set_xlabel("x (km, local transverse Mercator)")
     ax.set_ylabel("y (km)")
     ax.legend(loc="best", fontsize=8)
     return ax
 
 
-def _scale_bar(ax) -> None:
+def _scale_bar(ax, xy_km: np.ndarray) -> None:
+    """A round-length km bar in the bottom corner (left or right) that holds fewer cells."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     span = (x1 - x0) / 5
     length = 10 ** math.floor(math.log10(span))
     length *= 5 if span / length >= 5 else 2 if span / length >= 2 else 1
-    xs, ys = x0 + 0.05 * (x1 - x0), y0 + 0.05 * (y1 - y0)
+    ys = y0 + 0.05 * (y1 - y0)
+    low = xy_km[:, 1] < y0 + 0.12 * (y1 - y0)
+    left = int((low & (xy_km[:, 0] < x0 + 0.1 * (x1 - x0) + length)).sum())
+    right = int((low & (xy_km[:, 0] > x1 - 0.1 * (x1 - x0) - length)).sum())
+    xs = x0 + 0.05 * (x1 - x0) if left <= right else x1 - 0.05 * (x1 - x0) - length
     ax.plot([xs, xs + length], [ys, ys], color="black", lw=3)
     ax.text(xs + length / 2, ys + 0.015 * (y1 - y0), f"{length:g} km", ha="center", va="bottom", fontsize=9,
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
