@@ -22,7 +22,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from monitor import load_scenario, solvers  # noqa: E402
-from monitor.frontier import frontier, knee  # noqa: E402
+from monitor.frontier import frontier  # noqa: E402
+from monitor.frontier_report import knee  # noqa: E402
 
 CONFIG = HERE.parent / "configs" / "ukraine-2025.toml"
 BUDGETS = "5e6:100e6:20"  # $5M to $100M a year: up to about the UNIIMOG-equivalent $103M (configs/ukraine-2025.toml)

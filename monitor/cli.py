@@ -236,7 +236,8 @@ def _evaluate(args) -> int:
 
 def _frontier(args) -> int:
     from .config import load_scenario
-    from .frontier import frontier, knee
+    from .frontier import frontier
+    from .frontier_report import knee
 
     s = load_scenario(args.config)
     out = Path(args.out) if args.out is not None else Path("out") / f"{s.name}-frontier"

@@ -20,8 +20,8 @@ from monitor import solvers
 from monitor.cli import main
 from monitor.config import ConfigError, load_scenario, validate_scenario
 from monitor.coverage import build_model
-from monitor.frontier import (CHECKPOINT, frontier, knee, load_checkpoint, marginal_usd_per_point, parse_budgets,
-                              parse_mixes, restrict)
+from monitor.frontier import CHECKPOINT, frontier, load_checkpoint, parse_budgets, parse_mixes, restrict
+from monitor.frontier_report import knee, marginal_usd_per_point
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 TOY = CONFIGS / "toy.toml"
