@@ -165,7 +165,7 @@ def build_model(s: Scenario) -> Model:
     sites = build_sites(s, geo)
     W = violation_weights(s, cells, geo)
     inst = build_instance(s, cells, sites, W)
-    return Model(s, geo, cells, sites, inst, sides=side_names(s), seconds=time.perf_counter() - t0)
+    return Model(s, geo, cells, sites, inst, sides=side_names(s, geo), seconds=time.perf_counter() - t0)
 
 
 def build_instance(s: Scenario, cells: Cells, sites: Sites, W: np.ndarray) -> Instance:

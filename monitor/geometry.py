@@ -122,6 +122,7 @@ class Geometry:
         self.length_km = float(self.line.length)
         self.geodesic_km = float(pyproj.Geod(ellps="WGS84").line_length(lon, lat)) / 1000
         self.smooth_km = smooth_km
+        self.properties: dict = {}  # the GeoJSON feature's properties, when the line came from a file
 
     def to_km(self, lon, lat) -> tuple[np.ndarray, np.ndarray]:
         x, y = self._fwd.transform(np.asarray(lon, float), np.asarray(lat, float))
@@ -162,16 +163,18 @@ class Geometry:
 
 
 def build_geometry(s: Scenario) -> Geometry:
-    lonlat, _ = read_line_lonlat(s)
+    lonlat, props = read_line_lonlat(s)
     widest = max(z.outer_km for z in s.zones)
-    return Geometry(lonlat, smooth_km=max(s.grid.cell_km, widest))
+    geo = Geometry(lonlat, smooth_km=max(s.grid.cell_km, widest))
+    geo.properties = props
+    return geo
 
 
-def side_names(s: Scenario) -> tuple[str, str]:
+def side_names(s: Scenario, geo: Geometry) -> tuple[str, str]:
     """Names of sides A and B: the config's, else the GeoJSON's left_side/right_side."""
     if s.line.side_names is not None:
         return s.line.side_names
-    _, props = read_line_lonlat(s)
+    props = geo.properties
     return (str(props.get("left_side", "side A")), str(props.get("right_side", "side B")))
 
 
