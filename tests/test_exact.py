@@ -94,10 +94,11 @@ def test_cuts_hold_for_every_plan(seed):
         return
     rng = np.random.default_rng(seed)
     ks = np.arange(pc.K)
-    alpha, slope = pc.cuts_at(pc.hazard(rng.random(inst.n_sites) * inst.site_cap), ks)
+    x = rng.random(inst.n_sites) * inst.site_cap
+    alpha, sigma, tau = pc.cuts_at(pc.hazard(x), pc.lattice_hazard(x), ks)
     for n in plans(inst):
-        u = pc.hazard(n)
-        assert np.all(alpha + slope * u >= g(u) - 1e-12)
+        u, uL = pc.hazard(n), pc.lattice_hazard(n)
+        assert np.all(alpha + sigma * uL + tau * (u - uL) >= g(u) - 1e-12)
         assert np.all(pc.sub @ (pc.V @ n) >= g(u) - 1e-12)
         assert np.all(pc.z_max >= g(u) - 1e-12)
 

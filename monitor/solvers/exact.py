@@ -62,20 +62,35 @@ def _feasible_start(inst: Instance, start: np.ndarray | None) -> np.ndarray | No
 
 
 class _Program:
-    """The LP/MIP above, with columns n | v | z and cuts appended as rows."""
+    """The LP/MIP above, with columns n | v | z and cuts appended as rows.
+
+    When substituting v = V n into the rows takes no more nonzeros than keeping v (yes/no
+    coverage: one count per piece), v is left out and the rows act on n directly: the same
+    program, smaller, which the MIP solvers' presolve and LP handle faster.
+    """
 
     def __init__(self, inst: Instance, pc, ub_n: np.ndarray):
         from .lp import LinearModel  # ortools loads here, not at `import monitor`
 
         J, NV, K = pc.n_sites, pc.V.shape[0], pc.K
         self.inst, self.pc = inst, pc
+        HV = (pc.H @ pc.V).tocsr()
+        self.direct = HV.nnz <= pc.H.nnz + pc.V.nnz
+        self.HL = (pc.HL @ pc.V).tocsr() if self.direct else pc.HL
         self.lm = LinearModel()
         self.n = self.lm.add_vars(np.zeros(J), ub_n)
-        self.v = self.lm.add_vars(np.zeros(NV), np.inf)
-        self.z = self.lm.add_vars(np.zeros(K), pc.z_max, obj=pc.w)
-        I_v, I_z = sp.identity(NV, format="csr"), sp.identity(K, format="csr")
-        self.lm.add_rows(sp.hstack([pc.V, -I_v]), 0.0, 0.0)                                       # counts
-        self.lm.add_rows(sp.hstack([sp.csr_matrix((K, J)), -pc.sub, I_z]), -np.inf, 0.0)         # subadditive
+        if self.direct:  # rows over n: u = (H V) n
+            self.H, sub = HV, (pc.sub @ pc.V).tocsr()
+            self.v = self.lm.add_vars(np.zeros(0), np.inf)
+            self.z = self.lm.add_vars(np.zeros(K), pc.z_max, obj=pc.w)
+            self.lm.add_rows(sp.hstack([-sub, sp.identity(K, format="csr")]), -np.inf, 0.0)          # subadditive
+        else:  # rows over v = V n
+            self.H = pc.H
+            self.v = self.lm.add_vars(np.zeros(NV), np.inf)
+            self.z = self.lm.add_vars(np.zeros(K), pc.z_max, obj=pc.w)
+            I_v, I_z = sp.identity(NV, format="csr"), sp.identity(K, format="csr")
+            self.lm.add_rows(sp.hstack([pc.V, -I_v]), 0.0, 0.0)                                   # counts
+            self.lm.add_rows(sp.hstack([sp.csr_matrix((K, J)), -pc.sub, I_z]), -np.inf, 0.0)     # subadditive
         side = [inst.cost_usd[None, :]]
         limits = [inst.budget_usd * (1 + 1e-12)]                                                  # budget
         if np.isfinite(inst.max_observers) and (inst.observers > 0).any():
@@ -90,25 +105,32 @@ class _Program:
     def add_cuts(self, n: np.ndarray, z: np.ndarray | None) -> int:
         """Cuts at the hazards of plan n for pieces whose z exceeds them (all pieces if z is None)."""
         pc = self.pc
-        u = pc.hazard(n)
+        u, uL = pc.hazard(n), pc.lattice_hazard(n)
         ks = np.arange(pc.K) if z is None else np.flatnonzero(z > -np.expm1(-u) + CUT_TOL)
         if len(ks) == 0:
             return 0
-        alpha, slope = pc.cuts_at(u, ks)
+        alpha, sigma, tau = pc.cuts_at(u, uL, ks)
+        rhs = alpha + sigma * uL[ks] + tau * (u[ks] - uL[ks])
         # a slope below MIN_SLOPE only matters past detection 1 - 1e-9: z <= z_max covers it, and
         # such coefficients upset MIP solvers' tolerances
-        keep = slope >= MIN_SLOPE
+        keep = np.minimum(sigma, tau) >= MIN_SLOPE
+        # a secant through the origin (no lattice point below u_L but 0) is implied by the
+        # subadditive row, whose slopes g(lo)/lo are at most g(t2)/t2 and 1 as g(x)/x falls
+        keep &= alpha > 0
         if z is not None:
-            keep &= z[ks] > alpha + slope * u[ks] + CUT_TOL
-        ks, alpha, slope = ks[keep], alpha[keep], slope[keep]
+            keep &= z[ks] > rhs + CUT_TOL
+        ks, alpha, sigma, tau, rhs = ks[keep], alpha[keep], sigma[keep], tau[keep], rhs[keep]
         if z is not None and len(ks) > MAX_CUTS:  # the most violated (by weight) first: re-solves stay short
-            top = np.argsort(-pc.w[ks] * (z[ks] - alpha - slope * u[ks]), kind="stable")[:MAX_CUTS]
-            ks, alpha, slope = ks[top], alpha[top], slope[top]
+            top = np.argsort(-pc.w[ks] * (z[ks] - rhs), kind="stable")[:MAX_CUTS]
+            ks, alpha, sigma, tau = ks[top], alpha[top], sigma[top], tau[top]
         if len(ks) == 0:
             return 0
-        J, R = pc.n_sites, len(ks)
-        rows = sp.hstack([sp.csr_matrix((R, J)), -sp.diags(slope) @ pc.H[ks],
-                          sp.csr_matrix((np.ones(R), (np.arange(R), ks)), shape=(R, pc.K))])
+        R = len(ks)
+        HL = self.HL[ks]  # over n (direct) or over v
+        left = -(sp.diags(sigma) @ HL + sp.diags(tau) @ (self.H[ks] - HL))
+        if not self.direct:
+            left = sp.hstack([sp.csr_matrix((R, pc.n_sites)), left])
+        rows = sp.hstack([left, sp.csr_matrix((np.ones(R), (np.arange(R), ks)), shape=(R, pc.K))])
         self.lm.add_rows(rows, -np.inf, alpha)
         self.cuts += R
         return R
@@ -117,7 +139,7 @@ class _Program:
         """All variables for plan n (z at the true detection), as a MIP hint."""
         v = self.pc.V @ n
         z = np.minimum(-np.expm1(-(self.pc.H @ v)), self.pc.z_max)
-        return np.concatenate([n, v, z])
+        return np.concatenate([n, v, z]) if not self.direct else np.concatenate([n, z])
 
 
 @register("exact")

@@ -15,13 +15,22 @@ Cuts (each valid for every integer plan, so the LP or MIP over them bounds D fro
   g(a_j) <= a_j g(x_lo)/x_lo for a_j >= x_lo, so z_k <= sum_m F v[g, m] g(x_lo)/x_lo with x_lo
   the smallest one-unit hazard from m on g (exact for sensors, whose B is 1).
 - tangent at t: z_k <= g(t) + exp(-t) (u_k - t), valid for every u.
-- secant between t1 < t2 when no plan puts u_k strictly between them: the chord of the
-  concave g lies above g outside (t1, t2). Which hazards a plan can reach is
-  over-approximated by intervals: c_m units from m give between c_m lo_m and c_m hi_m, with
-  lo/hi the smallest and largest one-unit hazard from m on g, and c_m bounded by the sites in
-  reach, their caps, the asset caps, the budget and the observer cap. Sensors alone give a
-  lattice of points, so secants rebuild the concave envelope over whole numbers of units,
-  much tighter than tangents at fractional LP points.
+- secant between t1 < t2, neighbours among the hazards the *lattice* entries can reach. An
+  entry is a lattice entry when every unit from m adds the same hazard lo = hi on g (sensors,
+  whose B is 1): c units give c lo, a lattice of points. With u_L the lattice part of u_k and
+  u_I = u_k - u_L the rest (drones and patrols, whose per-unit hazards vary), the cut
+
+      z_k <= alpha + sigma u_L + tau u_I,  sigma = (g(t2) - g(t1)) / (t2 - t1),
+      alpha = g(t1) - sigma t1,  tau = g'(t1) = exp(-t1),
+
+  holds for every plan when no lattice point lies strictly between t1 and t2. Proof: the
+  chord of the concave g lies above g outside (t1, t2). For a lattice point t >= t2, the
+  right side is at least the chord at t + u_I (tau >= sigma), which is >= g. For t <= t1 it
+  is at least g(t1) + tau (t + u_I - t1) (sigma (t - t1) >= tau (t - t1)), the tangent at t1,
+  which is >= g. Lattice points are over-approximated by count vectors c_m up to the units in
+  reach, their caps, the asset caps, the budget and the observer cap. Sensors thus get the
+  concave envelope over whole numbers of units even where a drone or patrol could add any
+  small hazard, much tighter than tangents at fractional LP points.
 """
 
 from __future__ import annotations
@@ -71,8 +80,8 @@ class Pieces:
     w: np.ndarray          # (K,) weights
     sub: sp.csr_matrix     # (K, NV): subadditive coefficients, z <= sub @ v
     z_max: np.ndarray      # (K,) g(largest reachable hazard)
-    lo: sp.csr_matrix      # (K, NV): smallest one-unit hazard of each entry
-    hi: sp.csr_matrix      # (K, NV): largest one-unit hazard
+    HL: sp.csr_matrix      # (K, NV): the lattice entries of H (equal one-unit hazards)
+    step: sp.csr_matrix    # (K, NV): one-unit hazard of each lattice entry
     kmax: np.ndarray       # (NV,) most units any plan puts in reach of the group from m
     cmin: np.ndarray       # (NV,) cheapest such unit (USD), for the joint budget
     budget_usd: float
@@ -129,9 +138,11 @@ class Pieces:
         ratio = g(lo) / lo  # g(x_lo) / x_lo per unit of hazard
         shape = (K, NV)
         umax = np.bincount(pk, weights=hi * kmax[pv], minlength=K)
+        lat = lo == hi
         return cls(n_sites=J, V=V, H=sp.csr_matrix((f, (pk, pv)), shape=shape), w=WS[gi, ci],
                    sub=sp.csr_matrix((f * ratio, (pk, pv)), shape=shape), z_max=g(umax),
-                   lo=sp.csr_matrix((lo, (pk, pv)), shape=shape), hi=sp.csr_matrix((hi, (pk, pv)), shape=shape),
+                   HL=sp.csr_matrix((f[lat], (pk[lat], pv[lat])), shape=shape),
+                   step=sp.csr_matrix((lo[lat], (pk[lat], pv[lat])), shape=shape),
                    kmax=kmax, cmin=cmin, budget_usd=inst.budget_usd, cells=inst.B.shape[0], groups=n_groups)
 
     @property
@@ -145,64 +156,67 @@ class Pieces:
     def score(self, n: np.ndarray) -> float:
         return float(self.w @ g(self.hazard(n)))
 
-    def cuts_at(self, u: np.ndarray, ks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(alpha, slope) of the tightest cut this module knows at hazard u[k] for pieces ks.
+    def lattice_hazard(self, n: np.ndarray) -> np.ndarray:
+        """u_L: the part of u_k from lattice entries."""
+        return self.HL @ (self.V @ np.asarray(n, float))
 
-        The cut is z_k <= alpha + slope * u_k: a secant over the gap in reachable hazards around
-        u_k if there is one, else the tangent at u_k.
+    def cuts_at(self, u: np.ndarray, uL: np.ndarray, ks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(alpha, sigma, tau) of the tightest cut this module knows at hazards u, u_L for pieces ks.
+
+        The cut is z_k <= alpha + sigma u_L + tau (u_k - u_L): of the secant over the lattice
+        points around u_L (see the module docstring) and the tangent at u_k, the one lower at
+        (u_L, u_k). The tangent wins where u_L has no gap around it, and at whole plans with
+        hazard from non-lattice entries, where it is exact and the secant is not.
         """
-        u = np.asarray(u, float)[ks]
-        t1, t2 = self.reachable_neighbours(u, ks)
-        secant = np.isfinite(t1) & np.isfinite(t2) & (t2 > t1 + 1e-12)
+        u, uL = np.asarray(u, float)[ks], np.asarray(uL, float)[ks]
+        t1, t2 = self.lattice_neighbours(uL, ks)
         e = np.exp(-u)
-        slope = np.where(secant, (g(t2) - g(t1)) / np.where(secant, t2 - t1, 1.0), e)
-        alpha = np.where(secant, g(t1) - slope * t1, g(u) - u * e)
-        return alpha, slope
+        a_tan = g(u) - u * e
+        secant = np.isfinite(t2) & (t2 > t1 + 1e-12)
+        sigma = np.where(secant, (g(t2) - g(t1)) / np.where(secant, t2 - t1, 1.0), e)
+        alpha = np.where(secant, g(t1) - sigma * t1, a_tan)
+        tau = np.where(secant, np.exp(-t1), e)
+        tangent = alpha + sigma * uL + tau * (u - uL) > g(u)
+        return np.where(tangent, a_tan, alpha), np.where(tangent, e, sigma), np.where(tangent, e, tau)
 
-    def reachable_neighbours(self, u: np.ndarray, ks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each piece, the largest reachable hazard <= u and the smallest > u (nan if u may be
-        inside a reachable interval, inf if none is above)."""
-        lo, hi = self.lo[ks], self.hi[ks]
+    def lattice_neighbours(self, u: np.ndarray, ks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each piece, the largest lattice point <= u and the smallest > u (inf if there is none,
+        or if there are too many count vectors to enumerate: the caller then uses a tangent)."""
+        st = self.step[ks]
         nk = len(ks)
-        per = np.diff(lo.indptr)
+        per = np.diff(st.indptr)
         width = int(per.max()) if nk else 0
-        pos = np.arange(lo.nnz) - np.repeat(lo.indptr[:-1], per)
+        pos = np.arange(st.nnz) - np.repeat(st.indptr[:-1], per)
         L = np.zeros((nk, width))
-        Hh = np.zeros((nk, width))
         Kb = np.zeros((nk, width), np.int64)
         Cm = np.zeros((nk, width))
         row = np.repeat(np.arange(nk), per)
-        L[row, pos], Hh[row, pos] = lo.data, hi.data
-        kmax = self.kmax[lo.indices]
-        # beyond floor(u / lo) + 1 units of one kind, the hazard only grows past what matters
-        Kb[row, pos] = np.minimum(kmax, np.floor(u[row] / lo.data) + 1).astype(np.int64)
-        Cm[row, pos] = self.cmin[lo.indices]
+        L[row, pos] = st.data
+        # beyond floor(u / step) + 1 units of one kind, the hazard only grows past what matters
+        Kb[row, pos] = np.minimum(self.kmax[st.indices], np.floor(u[row] / st.data) + 1).astype(np.int64)
+        Cm[row, pos] = self.cmin[st.indices]
         radix = Kb + 1
         combos = np.prod(radix.astype(float), axis=1)
-        t1 = np.full(nk, -np.inf)
+        t1 = np.zeros(nk)  # no units: hazard 0 is always a lattice point
         t2 = np.full(nk, np.inf)
-        inside = combos > MAX_COMBOS  # too many to enumerate: treat as no gap (tangent)
-        limit = np.where(inside, 0.0, combos)
+        many = combos > MAX_COMBOS
+        limit = np.where(many, 0.0, combos)
         order = np.argsort(-limit, kind="stable")
         limit = limit[order]
-        Lo, Ho, Ro, Co, uo = L[order], Hh[order], radix[order], Cm[order], u[order]
+        Lo, Ro, Co, uo = L[order], radix[order], Cm[order], u[order]
         strides = np.cumprod(np.concatenate([np.ones((nk, 1), np.int64), Ro[:, :-1]], axis=1), axis=1)
-        t1o, t2o, ino = t1[order], t2[order], inside[order]
+        t1o, t2o = t1[order], t2[order]
         tol = 1e-9
-        for t in range(int(limit.max()) if nk else 0):
+        for t in range(1, int(limit.max()) if nk else 0):
             a = int(np.searchsorted(-limit, -t, side="left"))  # pieces with limit > t come first
             if a == 0:
                 break
             c = (t // strides[:a]) % Ro[:a]
-            lo_t = (c * Lo[:a]).sum(axis=1)
-            hi_t = (c * Ho[:a]).sum(axis=1)
+            point = (c * Lo[:a]).sum(axis=1)
             ok = (c * Co[:a]).sum(axis=1) <= self.budget_usd * (1 + 1e-12)
             uu = uo[:a]
-            below = ok & (hi_t <= uu + tol)
-            t1o[:a] = np.where(below, np.maximum(t1o[:a], hi_t), t1o[:a])
-            above = ok & (lo_t > uu + tol)
-            t2o[:a] = np.where(above, np.minimum(t2o[:a], lo_t), t2o[:a])
-            ino[:a] |= ok & (lo_t <= uu + tol) & (hi_t > uu + tol)  # reachable values just above u
-        t1[order], t2[order], inside[order] = t1o, t2o, ino
-        t1 = np.where(inside, np.nan, t1)
+            t1o[:a] = np.where(ok & (point <= uu + tol), np.maximum(t1o[:a], point), t1o[:a])
+            t2o[:a] = np.where(ok & (point > uu + tol), np.minimum(t2o[:a], point), t2o[:a])
+        t1[order], t2[order] = t1o, t2o
+        t2[many] = np.inf
         return t1, t2
