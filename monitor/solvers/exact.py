@@ -42,7 +42,9 @@ from .local_search import improve
 
 CUT_TOL = 1e-9  # a cut is added when the LP's z exceeds it by more than this
 LP_ROUNDS = 50  # at most this many LP solves in the cut loop
+SWAP_SHARE = 0.15  # of the time limit, for swaps from the greedy plan
 LP_SHARE = 0.5  # of the time left after the warm plan, for the LP cut loop
+LP_PLAN_SHARE = 0.25  # of the time limit, for swaps from the LP's rounded plan
 LP_STALL = 0.05  # stop the LP loop when a round lowers the bound by less than this share of the target gap
 SUB_MIP_SHARE = 0.15  # of the time limit, for the MIP restricted to the LP's sites (a heuristic)
 SUB_MIP_SITES = 100  # at least this many closed sites with the best reduced costs are opened too
@@ -178,7 +180,7 @@ def solve_exact(inst: Instance, time_limit_s: float | None = 60.0, gap: float = 
 
     record("greedy")
     if not done():
-        units, _ = improve(inst, plan, time_limit_s=min(0.15 * limit, left()))
+        units, _ = improve(inst, plan, time_limit_s=min(SWAP_SHARE * limit, left()))
         record("swap", units)
 
     # 2. LP cut loop
@@ -210,7 +212,7 @@ def solve_exact(inst: Instance, time_limit_s: float | None = 60.0, gap: float = 
     # 3. LP-guided plans: rounding plus swaps, then a MIP over the sites the LP uses
     if lp_n is not None and not done():
         units = _round_down(inst, lp_n)
-        units, _ = improve(inst, units, time_limit_s=min(0.1 * limit, max(left(), 0.0)))
+        units, _ = improve(inst, units, time_limit_s=min(LP_PLAN_SHARE * limit, max(left(), 0.0)))
         record("lp plan", units)
     if lp_n is not None and not done():
         closed = (lp_n <= 1e-6) & (plan == 0) & (ub_n > 0)
