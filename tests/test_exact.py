@@ -147,3 +147,55 @@ def test_swap_improves_on_greedy_within_bounds(seed):
     assert not inst.check(swap.units)
     assert swap.objective >= greedy.objective - 1e-12
     assert swap.objective <= brute_force(inst) + 1e-12 <= swap.bound + 1e-9
+
+
+def sensors_and_drones() -> Instance:
+    """One cell; sites 0 and 1 are sensors (hazard 1 each, the same every unit: a lattice),
+    sites 2 and 3 drones of one asset whose hazards differ (0.3 and 0.6: an interval)."""
+    inst = Instance.from_arrays(np.array([[1.0, 1.0, 0.15, 0.3]]), [1.0], 1.0, budget_usd=4.0,
+                                site_asset=np.array([0, 0, 1, 1]))
+    inst.F = np.array([[1.0], [1.0], [2.0], [2.0]])
+    return inst
+
+
+def test_secant_over_the_sensor_lattice_by_hand():
+    pc = Pieces.from_instance(sensors_and_drones())
+    ks = np.arange(1)
+    # half a sensor, no drone: lattice points 0, 1, 2 around u_L = 0.5 give the secant from 0 to 1
+    x = np.array([0.5, 0.0, 0.0, 0.0])
+    alpha, sigma, tau = pc.cuts_at(pc.hazard(x), pc.lattice_hazard(x), ks)
+    assert (alpha[0], sigma[0], tau[0]) == pytest.approx((0.0, g(1.0), 1.0))
+    # one and a half sensors and half the small drone: u_L = 1.5, u_I = 0.5 * 0.3 = 0.15
+    x = np.array([1.0, 0.5, 0.5, 0.0])
+    alpha, sigma, tau = pc.cuts_at(pc.hazard(x), pc.lattice_hazard(x), ks)
+    slope = g(2.0) - g(1.0)
+    assert (alpha[0], sigma[0], tau[0]) == pytest.approx((g(1.0) - slope, slope, np.exp(-1.0)))
+    assert alpha[0] + sigma[0] * 1.5 + tau[0] * 0.15 < g(1.65)  # tighter than the tangent there
+    # a whole plan with drone hazard: the tangent at u, exact at the plan
+    x = np.array([1.0, 0.0, 1.0, 0.0])
+    alpha, sigma, tau = pc.cuts_at(pc.hazard(x), pc.lattice_hazard(x), ks)
+    assert alpha[0] + sigma[0] * 1.0 + tau[0] * 0.3 == pytest.approx(g(1.3))
+    for n in plans(sensors_and_drones()):
+        u, uL = pc.hazard(n)[0], pc.lattice_hazard(n)[0]
+        assert alpha[0] + sigma[0] * uL + tau[0] * (u - uL) >= g(u) - 1e-12
+
+
+@settings(max_examples=10, deadline=None, derandomize=True)
+@given(SEEDS)
+def test_program_with_and_without_count_variables_agree(seed):
+    """Substituting v = V n into the rows changes the program's size, not its LP optimum."""
+    from monitor.solvers.exact import _Program, _alone_fits
+
+    inst = probabilistic(seed)
+    pc = Pieces.from_instance(inst)
+    if pc.K == 0:
+        return
+    ub_n = np.where(_alone_fits(inst), inst.site_cap, 0).astype(float)
+    points = np.random.default_rng(seed).random((3, inst.n_sites)) * ub_n
+    bounds = []
+    for direct in (False, True):
+        prog = _Program(inst, pc, ub_n, direct=direct)
+        for x in points:  # the same cuts in both forms
+            prog.add_cuts(x, None)
+        bounds.append(prog.lm.solve_lp(30.0).bound)
+    assert bounds[0] == pytest.approx(bounds[1], rel=1e-7, abs=1e-9)

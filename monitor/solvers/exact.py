@@ -71,13 +71,13 @@ class _Program:
     program, smaller, which the MIP solvers' presolve and LP handle faster.
     """
 
-    def __init__(self, inst: Instance, pc, ub_n: np.ndarray):
+    def __init__(self, inst: Instance, pc, ub_n: np.ndarray, direct: bool | None = None):
         from .lp import LinearModel  # ortools loads here, not at `import monitor`
 
         J, NV, K = pc.n_sites, pc.V.shape[0], pc.K
         self.inst, self.pc = inst, pc
         HV = (pc.H @ pc.V).tocsr()
-        self.direct = HV.nnz <= pc.H.nnz + pc.V.nnz
+        self.direct = HV.nnz <= pc.H.nnz + pc.V.nnz if direct is None else direct
         self.HL = (pc.HL @ pc.V).tocsr() if self.direct else pc.HL
         self.lm = LinearModel()
         self.n = self.lm.add_vars(np.zeros(J), ub_n)
