@@ -5,7 +5,8 @@ The program, over the reduced instance of `outer.Pieces` (groups g, pieces k = (
     max  sum_k w_k z_k
     s.t. v[g, m] = sum_{j in m} B[g, j] n_j                  (hazard counts)
          z_k <= sum_m sub[k, m] v[g, m]                      (subadditive)
-         z_k <= alpha_r + slope_r sum_m F[m, c] v[g, m]      (tangent and secant cuts r of k)
+         z_k <= alpha_r + sum_m slope_rm F[m, c] v[g, m]     (tangent and secant cuts r of k: one
+                                                              slope for sensors, one for the rest)
          sum_j cost_j n_j <= budget                          (budget)
          sum_j observers_j n_j <= max_observers              (observer cap)
          sum_{j of asset a} n_j <= max_units_a               (asset caps)
