@@ -45,6 +45,7 @@ CUT_TOL = 1e-9  # a cut is added when the LP's z exceeds it by more than this
 LP_ROUNDS = 50  # at most this many LP solves in the cut loop
 SWAP_SHARE = 0.15  # of the time limit, for swaps from the greedy plan
 LP_SHARE = 0.5  # of the time left after the warm plan, for the LP cut loop
+LP_RESERVE = 0.1  # of the time limit, kept from the first LP solve for the phases after it
 LP_PLAN_SHARE = 0.25  # of the time limit, for swaps from the LP's rounded plan
 LP_STALL = 0.05  # stop the LP loop when a round lowers the bound by less than this share of the target gap
 SUB_MIP_SHARE = 0.15  # of the time limit, for the MIP restricted to the LP's sites (a heuristic)
@@ -195,14 +196,17 @@ def solve_exact(inst: Instance, time_limit_s: float | None = 60.0, gap: float = 
         lp_until = time.perf_counter() + LP_SHARE * left()
         previous = np.inf
         for _ in range(LP_ROUNDS):
-            r = prog.lm.solve_lp(lp_until - time.perf_counter())
+            # until one LP is solved there is no bound at all: the first may take all but a reserve
+            until = lp_until if lp_last is not None else max(lp_until, t0 + (1 - LP_RESERVE) * limit)
+            r = prog.lm.solve_lp(until - time.perf_counter())
             if r.x is None:
                 break
-            lp_n = r.x[prog.n]
             if r.optimal:
                 upper = min(upper, r.bound)
                 lp_last = r
-            added = prog.add_cuts(lp_n, r.x[prog.z])
+            if r.optimal or lp_n is None:  # a solve cut short by time guides the plans only if none ended
+                lp_n = r.x[prog.n]
+            added = prog.add_cuts(r.x[prog.n], r.x[prog.z])
             record(f"lp ({prog.cuts} cuts)")
             # tangents converge slowly (Kelley): leave the rest to the MIP once rounds stop paying
             stalled = r.bound > previous - LP_STALL * gap * r.bound
