@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from monitor import solvers
 from monitor.assets import MAX_HAZARD
 from monitor.coverage import Instance
+from monitor.solvers.exact import _alone_fits, _Program
 from monitor.solvers.outer import Pieces, g
 
 SEEDS = st.integers(min_value=0, max_value=2**31 - 1)
@@ -184,8 +185,6 @@ def test_secant_over_the_sensor_lattice_by_hand():
 @given(SEEDS)
 def test_program_with_and_without_count_variables_agree(seed):
     """Substituting v = V n into the rows changes the program's size, not its LP optimum."""
-    from monitor.solvers.exact import _Program, _alone_fits
-
     inst = probabilistic(seed)
     pc = Pieces.from_instance(inst)
     if pc.K == 0:
