@@ -19,6 +19,8 @@ plan; the true score D(n) of any feasible plan is a lower bound. The solver:
 1. warm plan: greedy (and greedy from `start`), improved by swap local search;
 2. LP cut loop: solve the LP, add the cut at each piece's LP hazard that the LP point
    violates, re-solve warm (GLOP), until no cut is violated: the bound of the relaxation;
+   for yes/no coverage (maximal covering), a DP along the line pruned by the LP duals then
+   finds the optimum or a tighter bound (`covering.py`);
 3. LP-guided plans: units the LP sets to >= 1/2, refilled greedily, improved by swaps; and
    the MIP restricted to the sites the LP or the best plan use (a heuristic: plans only);
 4. MIP rounds while the gap exceeds the target, after fixing the sites whose LP reduced
@@ -38,6 +40,7 @@ import scipy.sparse as sp
 
 from ..coverage import Instance
 from . import Solution, register
+from .covering import covering_form, solve_covering
 from .greedy import solve_greedy
 from .local_search import improve
 
@@ -48,6 +51,7 @@ LP_SHARE = 0.5  # of the time left after the warm plan, for the LP cut loop
 LP_RESERVE = 0.1  # of the time limit, kept from the first LP solve for the phases after it
 LP_PLAN_SHARE = 0.25  # of the time limit, for swaps from the LP's rounded plan
 LP_STALL = 0.05  # stop the LP loop when a round lowers the bound by less than this share of the target gap
+DP_SHARE = 0.5  # of the time left after the LP, for the yes/no coverage DP
 SUB_MIP_SHARE = 0.15  # of the time limit, for the MIP restricted to the LP's sites (a heuristic)
 SUB_MIP_SITES = 100  # at least this many closed sites with the best reduced costs are opened too
 FIX_TOL = 1e-7  # relative safety margin of reduced-cost fixing, above the LP's tolerances
@@ -87,14 +91,14 @@ class _Program:
             self.H, sub = HV, (pc.sub @ pc.V).tocsr()
             self.v = self.lm.add_vars(np.zeros(0), np.inf)
             self.z = self.lm.add_vars(np.zeros(K), pc.z_max, obj=pc.w)
-            self.lm.add_rows(sp.hstack([-sub, sp.identity(K, format="csr")]), -np.inf, 0.0)          # subadditive
+            self.sub_rows = self.lm.add_rows(sp.hstack([-sub, sp.identity(K, format="csr")]), -np.inf, 0.0)  # subadditive
         else:  # rows over v = V n
             self.H = pc.H
             self.v = self.lm.add_vars(np.zeros(NV), np.inf)
             self.z = self.lm.add_vars(np.zeros(K), pc.z_max, obj=pc.w)
             I_v, I_z = sp.identity(NV, format="csr"), sp.identity(K, format="csr")
             self.lm.add_rows(sp.hstack([pc.V, -I_v]), 0.0, 0.0)                                   # counts
-            self.lm.add_rows(sp.hstack([sp.csr_matrix((K, J)), -pc.sub, I_z]), -np.inf, 0.0)     # subadditive
+            self.sub_rows = self.lm.add_rows(sp.hstack([sp.csr_matrix((K, J)), -pc.sub, I_z]), -np.inf, 0.0)  # subadditive
         side = [inst.cost_usd[None, :]]
         limits = [inst.budget_usd * (1 + 1e-12)]                                                  # budget
         if np.isfinite(inst.max_observers) and (inst.observers > 0).any():
@@ -213,6 +217,16 @@ def solve_exact(inst: Instance, time_limit_s: float | None = 60.0, gap: float = 
             previous = r.bound
             if added == 0 or done() or stalled or time.perf_counter() >= lp_until:
                 break
+
+    # 2b. yes/no coverage: a DP over sites along the line, pruned by the LP duals, proves the optimum
+    if lp_last is not None and lp_last.duals is not None and not done():
+        cov = covering_form(inst, pc, ub_n > 0)
+        if cov is not None:
+            mu = lp_last.duals[prog.sub_rows][cov.rows]
+            out = solve_covering(cov, mu, inst.n_sites, best, gap, time.perf_counter() + DP_SHARE * left())
+            log.extend(out.log)
+            upper = min(upper, out.bound)
+            record("covering dp", out.units)
 
     # 3. LP-guided plans: rounding plus swaps, then a MIP over the sites the LP uses
     if lp_n is not None and not done():

@@ -36,6 +36,7 @@ class Result:
     optimal: bool
     reason: str
     reduced: np.ndarray | None = None  # reduced costs of an optimal LP: c.x <= objective + reduced.(x - x*)
+    duals: np.ndarray | None = None    # row duals of an optimal LP (>= 0 on binding <= rows of a max)
 
 
 class LinearModel:
@@ -105,7 +106,9 @@ class LinearModel:
         res = self._lp.solve(params=params)
         out = _result(res, self._values(res))
         if out.optimal and res.has_dual_feasible_solution():
-            out.reduced = _dense(res.solutions[0].dual_solution.reduced_costs, self.n_vars)
+            dual = res.solutions[0].dual_solution
+            out.reduced = _dense(dual.reduced_costs, self.n_vars)
+            out.duals = _dense(dual.dual_values, self.n_rows)
         return out
 
     def solve_mip(self, solver: str, time_limit_s: float, hint: np.ndarray | None = None,
