@@ -79,17 +79,18 @@ class Outcome:
 def covering_form(inst: Instance, pc: Pieces, usable: np.ndarray) -> Covering | None:
     """The instance as maximal covering, or None when it is not one.
 
-    It is one when a unit detects with certainty wherever it reaches (g(h) == 1.0 for every
-    hazard a unit adds, so a row scores w_k or nothing), so a second unit at a site adds
+    It is one when a unit detects with certainty wherever it reaches (g(h) == 1.0 in floating
+    point for every hazard a unit adds, so a row scores w_k or nothing), so a second unit at a site adds
     nothing, and when the budget and caps come down to a count: equal costs and observers
     over the usable sites, and one asset or asset caps no lower than that count.
     """
     usable = np.flatnonzero(usable)
-    if len(usable) == 0:
+    if len(usable) == 0 or pc.H.nnz == 0:
+        return None
+    # every hazard a unit adds is a sum of products H[k, m] V[m, j], so at least min H min V
+    if g(pc.H.data.min() * pc.V.data.min()) != 1.0:
         return None
     HV = (pc.H @ pc.V).tocsc()[:, usable].tocsr()
-    if HV.nnz == 0 or not (g(HV.data) == 1.0).all():
-        return None
     cost, obs = inst.cost_usd[usable], inst.observers[usable]
     if np.ptp(cost) > 1e-12 * max(cost.max(), 1.0):
         return None
@@ -225,6 +226,26 @@ class _Terms:
         self.settle = _by_step(self.last, self.J)  # rows settling at each position
         self.closing = _by_step(self.close, self.J)  # positions closing after each position
 
+    def _undominated(self, S: np.ndarray, cnt: np.ndarray, loss: np.ndarray) -> np.ndarray:
+        """Indices of the states to keep: per open chosen set, only units-loss pairs no other beats.
+
+        With the same open chosen sites, a state with fewer units used, c1 < c2, can follow
+        every completion of the other, and ends with loss lower by at least
+        (L2 - lam c2) - (L1 - lam c1) (the term lam (p - units) is the only one that differs).
+        So along each set, sorted by units, a state is kept only while L - lam c falls.
+        """
+        o = np.lexsort((loss, cnt) + tuple(S.T[::-1]))  # by set, then units, then loss
+        Ss = S[o]
+        new_set = np.ones(len(o), bool)
+        new_set[1:] = (Ss[1:] != Ss[:-1]).any(axis=1)
+        a = loss[o] - self.lam * cnt[o]
+        rank = np.empty(len(o), np.int64)
+        rank[np.argsort(a, kind="stable")] = np.arange(len(o))
+        # running minimum of a within each set: sets later in the order get smaller offsets,
+        # so an earlier set's values never undercut a later one's
+        key = (len(o) - np.cumsum(new_set)) * len(o) + rank
+        return o[np.minimum.accumulate(key) == key]
+
     def run(self, thr: float, deadline: float) -> tuple[np.ndarray | None, float, int, str]:
         """States after each site, pruned at loss thr: (chosen positions, loss, most states, result)."""
         J, p, SENT = self.J, self.p, self.J
@@ -270,12 +291,7 @@ class _Terms:
                 return None, np.inf, most, "none"
             width = int((S2 != SENT).sum(axis=1).max())
             S2 = S2[:, :max(width, 1)]
-            # one state per (open chosen sites, units): the least loss
-            o = np.lexsort((loss2, cnt2) + tuple(S2.T[::-1]))
-            key = np.column_stack([S2[o], cnt2[o]])
-            first = np.ones(len(o), bool)
-            first[1:] = (key[1:] != key[:-1]).any(axis=1)
-            sel = o[first]
+            sel = self._undominated(S2, cnt2, loss2)
             S, cnt, loss = S2[sel], cnt2[sel], loss2[sel]
             parents.append(par[sel].astype(np.int32))
             takes.append(take[sel])
