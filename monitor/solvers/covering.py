@@ -49,7 +49,7 @@ from scipy.sparse.csgraph import reverse_cuthill_mckee
 from ..coverage import Instance
 from .outer import Pieces, g
 
-ROUNDS = 6  # the first round's target is the last one's 2^-(ROUNDS-1) of the way below UB
+ROUNDS = 6  # rounds per solve; the first keeps losses up to 2^-(ROUNDS-1) of what the last keeps
 MAX_STATES = 400_000  # states kept after one site; beyond, the round gives up (the MIP takes over)
 MAX_STORED = 30_000_000  # (parent, choice) pairs kept over a round, for reading the plan back
 LOSS_TOL = 1e-12  # absolute slack on pruning, far above the rounding of sums of ~10^4 terms
