@@ -16,7 +16,9 @@ Every cut holds for every integer plan, so the optimum of any relaxation of this
 (its LP, or a MIP stopped early, read at its proven bound) is an upper bound on the best
 plan; the true score D(n) of any feasible plan is a lower bound. The solver:
 
-1. warm plan: greedy (and greedy from `start`), improved by swap local search;
+1. warm plan: greedy (and greedy from `start`), improved by swap local search; then
+   the continuous relaxation's bound by Frank-Wolfe (`relax.py`), a fallback for
+   instances whose LP does not finish in time, and its point as a guide for plans;
 2. LP cut loop: solve the LP, add the cut at each piece's LP hazard that the LP point
    violates, re-solve warm (GLOP), until no cut is violated: the bound of the relaxation;
    for yes/no coverage (maximal covering), a DP along the line pruned by the LP duals then
@@ -43,10 +45,12 @@ from . import Solution, register
 from .covering import covering_form, solve_covering
 from .greedy import solve_greedy
 from .local_search import improve
+from .relax import frank_wolfe_bound
 
 CUT_TOL = 1e-9  # a cut is added when the LP's z exceeds it by more than this
 LP_ROUNDS = 50  # at most this many LP solves in the cut loop
 SWAP_SHARE = 0.15  # of the time limit, for swaps from the greedy plan
+FW_SHARE = 0.05  # of the time limit at most, for the Frank-Wolfe bound (it stops sooner once it stalls)
 LP_SHARE = 0.5  # of the time left after the warm plan, for the LP cut loop
 LP_RESERVE = 0.1  # of the time limit, kept from the first LP solve for the phases after it
 LP_PLAN_SHARE = 0.25  # of the time limit, for swaps from the LP's rounded plan
@@ -189,6 +193,14 @@ def solve_exact(inst: Instance, time_limit_s: float | None = 60.0, gap: float = 
         units, _ = improve(inst, plan, time_limit_s=min(SWAP_SHARE * limit, left()))
         record("swap", units)
 
+    # 1b. continuous relaxation by Frank-Wolfe (relax.py): a bound in seconds even where the LP cannot finish
+    relaxed = None
+    if not done():
+        relaxed = frank_wolfe_bound(inst, plan, _alone_fits(inst), min(FW_SHARE * limit, left()),
+                                    target=best / (1.0 - gap))
+        upper = min(upper, relaxed.bound)
+        record(f"continuous bound ({relaxed.steps} Frank-Wolfe steps)")
+
     # 2. LP cut loop
     pc = Pieces.from_instance(inst)
     ub_n = np.where(_alone_fits(inst), inst.site_cap, 0).astype(float)
@@ -228,11 +240,13 @@ def solve_exact(inst: Instance, time_limit_s: float | None = 60.0, gap: float = 
             upper = min(upper, out.bound)
             record("covering dp", out.units)
 
-    # 3. LP-guided plans: rounding plus swaps, then a MIP over the sites the LP uses
-    if lp_n is not None and not done():
-        units = _round_down(inst, lp_n)
+    # 3. LP-guided plans: rounding plus swaps (from the relaxation's point if no LP was solved),
+    # then a MIP over the sites the LP uses
+    guide = lp_n if lp_n is not None else (relaxed.x if relaxed is not None else None)
+    if guide is not None and not done():
+        units = _round_down(inst, guide)
         units, _ = improve(inst, units, time_limit_s=min(LP_PLAN_SHARE * limit, max(left(), 0.0)))
-        record("lp plan", units)
+        record("lp plan" if lp_n is not None else "relaxation plan", units)
     if lp_n is not None and not done():
         closed = (lp_n <= 1e-6) & (plan == 0) & (ub_n > 0)
         if lp_last is not None and lp_last.reduced is not None:  # also open the sites cheapest to add

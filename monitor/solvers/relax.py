@@ -1,0 +1,104 @@
+"""An upper bound from the continuous relaxation, by Frank-Wolfe: for when the LP cannot finish.
+
+The score D(n) = sum_{i,c} share_c W[i, c] (1 - exp(-U[i, c])), U = B (n * F), is concave in
+n (concave functions of linear maps, summed). Let P = {0 <= n <= cap, cost.n <= budget}
+with cap = 0 for sites whose one unit alone breaks a cap: every feasible plan lies in P
+(the observer and asset caps are dropped, which only loosens P). For any x >= 0 and
+every plan m in P, concavity gives
+
+    D(m) <= D(x) + grad D(x).(m - x) <= D(x) + max_{s in P} grad D(x).(s - x),
+
+the Frank-Wolfe gap. The max is a fractional knapsack: sites by gradient per dollar,
+best first, until the budget is spent. Frank-Wolfe moves x towards that s with an exact
+line search and keeps the least bound seen; it converges to the continuous optimum
+(about 92.7% on Ukraine at 1 km, where the LP with secants over whole units reaches
+92.48%), so the LP's bound is the better one when the LP finishes. Each step costs two
+sparse products with B; on the 2,000 km benchmark the LP does not finish in a minute
+while this bound is within 2% after a few seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..coverage import Instance
+
+LINE_STEPS = 30  # bisection steps of the line search (each a pass over cells, no product)
+STALL_ITERS = 10  # stop when the bound has not fallen by STALL_TOL (relative) in this many steps
+STALL_TOL = 1e-5
+
+
+@dataclass
+class Relaxation:
+    """The least Frank-Wolfe bound found, the fractional point reached, and the steps taken."""
+
+    bound: float
+    x: np.ndarray
+    value: float
+    steps: int
+
+
+def knapsack_max(grad: np.ndarray, cost: np.ndarray, cap: np.ndarray, budget: float) -> np.ndarray:
+    """argmax grad.s over {0 <= s <= cap, cost.s <= budget}: free sites with grad > 0 at cap, then
+    paid sites by grad / cost, best first, the last one cut to what the budget leaves."""
+    s = np.where((cost <= 0) & (grad > 0), cap, 0.0)
+    paid = np.flatnonzero((cost > 0) & (grad > 0) & (cap > 0))
+    paid = paid[np.argsort(-grad[paid] / cost[paid], kind="stable")]
+    spend = np.cumsum(cost[paid] * cap[paid])
+    full = spend <= budget
+    s[paid[full]] = cap[paid[full]]
+    k = int(full.sum())
+    if k < len(paid):
+        left = budget - (spend[k - 1] if k else 0.0)
+        s[paid[k]] = left / cost[paid[k]]
+    return s
+
+
+def frank_wolfe_bound(inst: Instance, start: np.ndarray, fits: np.ndarray, time_limit_s: float,
+                      target: float = -np.inf) -> Relaxation:
+    """Frank-Wolfe from plan `start` for at most `time_limit_s`; stops early once the bound is
+    at most `target` (nothing more to prove), or stalls. `fits`: sites whose one unit keeps every cap."""
+    t_end = time.perf_counter() + max(time_limit_s, 0.0)
+    B, BT = inst.B.tocsr(), inst.B.T.tocsr()
+    F, WS = inst.F, inst.W * inst.share
+    cost = inst.cost_usd
+    cap = np.where(fits, inst.site_cap, 0).astype(float)
+    x = np.minimum(np.asarray(start, float), cap)
+    U = np.asarray(B @ (x[:, None] * F))
+    best, steps, since, ref = np.inf, 0, 0, np.inf
+    while True:
+        E = np.exp(-U)
+        value = float((WS * -np.expm1(-U)).sum())
+        grad = (np.asarray(BT @ (WS * E)) * F).sum(axis=1)  # dD/dn_j = sum_c F[j, c] (B^T (WS e^-U))[j, c]
+        s = knapsack_max(grad, cost, cap, inst.budget_usd)
+        bound = value + float(grad @ (s - x))
+        best = min(best, bound)
+        steps += 1
+        if not np.isfinite(ref) or best < ref - STALL_TOL * abs(ref):
+            ref, since = best, 0
+        else:
+            since += 1
+        if best <= target or since >= STALL_ITERS or time.perf_counter() >= t_end:
+            return Relaxation(bound=best, x=x, value=value, steps=steps)
+        d = s - x
+        Ud = np.asarray(B @ (d[:, None] * F))
+        gamma = _line_search(U, Ud, WS)
+        x, U = x + gamma * d, U + gamma * Ud
+
+
+def _line_search(U: np.ndarray, Ud: np.ndarray, WS: np.ndarray) -> float:
+    """argmax over gamma in [0, 1] of D(x + gamma d). D is concave in gamma, so its slope
+    sum WS Ud exp(-(U + gamma Ud)) falls with gamma: bisect on the slope's sign."""
+    def slope(gamma: float) -> float:
+        return float((WS * Ud * np.exp(-(U + gamma * Ud))).sum())
+
+    if slope(1.0) >= 0:
+        return 1.0
+    lo, hi = 0.0, 1.0
+    for _ in range(LINE_STEPS):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if slope(mid) > 0 else (lo, mid)
+    return (lo + hi) / 2
