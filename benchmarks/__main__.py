@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
                 failures.append(f"yes/no: {r['peer']} found {r['objective']:.9f} above exact's bound {proven['bound']:.9f}")
         if len(rows) == 2:
             lines.append("\n(peers not installed: pip install -e '.[bench]')")
+        lines += ["", "Where the proven run's time goes (its log):", ""] + run.phase_lines(proven["log"])
 
     if not args.no_ukraine and not args.smoke:
         u = run.ukraine_figures()

@@ -136,7 +136,7 @@ def peer_rows(length_km: float, cell_km: float, p: int, seed: int, time_limit_s:
     for g, limit in ((gap, time_limit_s), (0.0, max(time_limit_s, 600.0))):  # at the target gap, then proven
         sol = solvers.run(inst, "exact", time_limit_s=limit, gap=g)
         rows.append({"peer": f"monitor exact (gap {100 * g:g}%)", "objective": sol.objective, "bound": sol.bound,
-                     "status": sol.status, "seconds": sol.seconds})
+                     "status": sol.status, "seconds": sol.seconds, "log": sol.log})
     for fn in (peers.spopt_mclp, peers.highs_mclp):
         r = fn(inst, time_limit_s=max(time_limit_s, 3600.0))
         if r is not None:
@@ -145,6 +145,19 @@ def peer_rows(length_km: float, cell_km: float, p: int, seed: int, time_limit_s:
     for r in rows:
         r.update(size)
     return rows
+
+
+def phase_lines(log: list[dict]) -> list[str]:
+    """One markdown bullet per phase of an exact run: when it ended and the bound, or a DP round's size."""
+    out = []
+    for e in log:
+        if "result" in e:
+            out.append(f"- {e['phase']} round, target {e['target']:.6f}: {e['states']:,} states at most, "
+                       f"{e['seconds']:.2f} s, {e['result']}")
+        elif "bound" in e:
+            out.append(f"- {e['phase']}: ended at {e['seconds']:.2f} s, plan {e['objective']:.6f}, "
+                       f"bound {e['bound']:.6f}")
+    return out
 
 
 def fmt(x, spec: str = ".3f", none: str = "-") -> str:

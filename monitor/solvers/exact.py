@@ -194,16 +194,17 @@ def solve_exact(inst: Instance, time_limit_s: float | None = 60.0, gap: float = 
         record("swap", units)
 
     # 1b. continuous relaxation by Frank-Wolfe (relax.py): a bound in seconds even where the LP cannot finish
+    fits = _alone_fits(inst)
     relaxed = None
     if not done():
-        relaxed = frank_wolfe_bound(inst, plan, _alone_fits(inst), min(FW_SHARE * limit, left()),
+        relaxed = frank_wolfe_bound(inst, plan, fits, min(FW_SHARE * limit, left()),
                                     target=best / (1.0 - gap))
         upper = min(upper, relaxed.bound)
         record(f"continuous bound ({relaxed.steps} Frank-Wolfe steps)")
 
     # 2. LP cut loop
     pc = Pieces.from_instance(inst)
-    ub_n = np.where(_alone_fits(inst), inst.site_cap, 0).astype(float)
+    ub_n = np.where(fits, inst.site_cap, 0).astype(float)
     prog = None
     lp_n, lp_last = None, None
     if not done() and pc.K:
