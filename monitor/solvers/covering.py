@@ -76,13 +76,15 @@ class Outcome:
     log: list[dict] = field(default_factory=list)
 
 
-def covering_form(inst: Instance, pc: Pieces, usable: np.ndarray) -> Covering | None:
+def covering_form(inst: Instance, pc: Pieces, usable: np.ndarray,
+                  HV: sp.spmatrix | None = None) -> Covering | None:
     """The instance as maximal covering, or None when it is not one.
 
     It is one when a unit detects with certainty wherever it reaches (g(h) == 1.0 in floating
     point for every hazard a unit adds, so a row scores w_k or nothing), so a second unit at a site adds
     nothing, and when the budget and caps come down to a count: equal costs and observers
-    over the usable sites, and one asset or asset caps no lower than that count.
+    over the usable sites, and one asset or asset caps no lower than that count. `HV` is
+    pc.H @ pc.V (pieces x sites) if the caller has built it already.
     """
     usable = np.flatnonzero(usable)
     if len(usable) == 0 or pc.H.nnz == 0:
@@ -90,7 +92,7 @@ def covering_form(inst: Instance, pc: Pieces, usable: np.ndarray) -> Covering | 
     # every hazard a unit adds is a sum of products H[k, m] V[m, j], so at least min H min V
     if g(pc.H.data.min() * pc.V.data.min()) != 1.0:
         return None
-    HV = (pc.H @ pc.V).tocsc()[:, usable].tocsr()
+    HV = sp.csc_matrix(pc.H @ pc.V if HV is None else HV)[:, usable].tocsr()
     cost, obs = inst.cost_usd[usable], inst.observers[usable]
     if np.ptp(cost) > 1e-12 * max(cost.max(), 1.0):
         return None
@@ -194,8 +196,8 @@ def _open_width(A: sp.csr_matrix, order: np.ndarray) -> int:
     pos[order] = np.arange(len(order))
     _, close = _settling(A, pos)
     delta = np.zeros(len(order) + 1, np.int64)
-    np.add.at(delta, np.arange(len(order)), 1)
-    np.add.at(delta, close, -1)  # a site opens at its position and closes after `close`
+    delta[:-1] = 1  # a site opens at its position and closes after `close`
+    np.add.at(delta, close, -1)
     return int(np.cumsum(delta).max())
 
 

@@ -232,10 +232,10 @@ def solve_exact(inst: Instance, time_limit_s: float | None = 60.0, gap: float = 
                 break
 
     # 2b. yes/no coverage: a DP over sites along the line, pruned by the LP duals, proves the optimum
-    if lp_last is not None and lp_last.duals is not None and not done():
-        cov = covering_form(inst, pc, ub_n > 0)
+    if lp_last is not None and lp_last.dual_values is not None and not done():
+        cov = covering_form(inst, pc, ub_n > 0, HV=prog.H if prog.direct else None)
         if cov is not None:
-            mu = lp_last.duals[prog.sub_rows][cov.rows]
+            mu = lp_last.duals(prog.sub_rows)[cov.rows]
             out = solve_covering(cov, mu, inst.n_sites, best, gap, time.perf_counter() + DP_SHARE * left())
             log.extend(out.log)
             upper = min(upper, out.bound)

@@ -36,7 +36,13 @@ class Result:
     optimal: bool
     reason: str
     reduced: np.ndarray | None = None  # reduced costs of an optimal LP: c.x <= objective + reduced.(x - x*)
-    duals: np.ndarray | None = None    # row duals of an optimal LP (>= 0 on binding <= rows of a max)
+    dual_values: dict | None = None    # row duals of an optimal LP by constraint (>= 0 on binding <= rows of a max)
+
+    def duals(self, rows: np.ndarray) -> np.ndarray:
+        """Row duals of `rows` (ids from LinearModel.add_rows) as an array; 0 for rows the LP did not see."""
+        rows = np.asarray(rows, np.int64)
+        size = max([c.id for c in self.dual_values] + [int(rows.max()) if len(rows) else -1]) + 1
+        return _dense(self.dual_values, size)[rows]
 
 
 class LinearModel:
@@ -108,7 +114,7 @@ class LinearModel:
         if out.optimal and res.has_dual_feasible_solution():
             dual = res.solutions[0].dual_solution
             out.reduced = _dense(dual.reduced_costs, self.n_vars)
-            out.duals = _dense(dual.dual_values, self.n_rows)
+            out.dual_values = dual.dual_values
         return out
 
     def solve_mip(self, solver: str, time_limit_s: float, hint: np.ndarray | None = None,
