@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(lines) + "\n"
     out = Path(args.out) if args.out else (None if args.smoke else RESULTS / "solvers.md")
     if out is not None:
-        from monitor.reports import atomic_write
+        from monitor.atomic import atomic_write
 
         out.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(out, text)

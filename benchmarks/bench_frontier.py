@@ -22,8 +22,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from monitor import load_scenario, solvers  # noqa: E402
-from monitor.frontier import frontier  # noqa: E402
-from monitor.frontier_report import knee  # noqa: E402
+from monitor.api import frontier  # noqa: E402
+from monitor.outputs.progress import Progress  # noqa: E402
+from monitor.studies.frontier.analysis import knee  # noqa: E402
 
 CONFIG = HERE.parent / "configs" / "ukraine-2025.toml"
 BUDGETS = "5e6:100e6:20"  # $5M to $100M a year: up to about the UNIIMOG-equivalent $103M (configs/ukraine-2025.toml)
@@ -38,8 +39,10 @@ def run(solver: str, cell_km: float, budgets: str, time_limit_s: float | None) -
     options = {"gap": GAP, "time_limit_s": time_limit_s} if solver == "exact" else {}
     with tempfile.TemporaryDirectory() as out:  # a fresh folder: no point comes from a checkpoint
         t0 = time.perf_counter()
-        res = frontier(s, budgets, mixes=MIXES, solver=solver, out=out, progress=True, **options)
+        run_ = frontier(s, budgets, mixes=MIXES, solver=solver, checkpoint_dir=out, progress=Progress(), **options)
+        run_.write(out)
         wall = time.perf_counter() - t0
+    res = run_.result
     gaps = [p.gap for p in res.points if p.gap is not None]
     knees = {}
     for m in res.mixes:

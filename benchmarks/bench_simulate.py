@@ -26,8 +26,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from monitor import api, build_model, load_scenario  # noqa: E402
-from monitor.schedule import build_schedule  # noqa: E402
-from monitor.simulate import effort, explanation, run  # noqa: E402
+from monitor.outputs.simulation import explanation  # noqa: E402
+from monitor.studies.schedule import build_schedule  # noqa: E402
+from monitor.studies.simulation import effort  # noqa: E402
+from monitor.studies.simulation import simulate_plan as run  # noqa: E402
 
 CONFIGS = HERE.parent / "configs"
 N = 1_000_000

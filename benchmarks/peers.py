@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
-from monitor.coverage import Instance
+from monitor.model.instance import Instance
 
 
 def mclp_arrays(inst: Instance) -> tuple[sp.csc_matrix, np.ndarray, int]:

@@ -40,7 +40,7 @@ def _solve_case(spec_args: tuple, solver: str, options: dict, queue) -> None:
     """Child process: build the spec's model, solve it, check the plan, report one row."""
     try:
         from monitor import solvers
-        from monitor.coverage import build_model
+        from monitor.model.build import build_model
 
         from . import specs
 
@@ -49,7 +49,7 @@ def _solve_case(spec_args: tuple, solver: str, options: dict, queue) -> None:
         model = build_model(scenario)
         build_s = time.perf_counter() - t0
         inst = model.instance
-        sol = solvers.run(inst, solver, **options)
+        sol = solvers.run(inst, solver, options)
         problems = inst.check(sol.units)
         row = {"cells": inst.B.shape[0], "sites": inst.n_sites, "nonzeros": int(inst.B.nnz),
                "build_s": build_s, "solve_s": sol.seconds, "objective": sol.objective, "bound": sol.bound,
@@ -96,8 +96,8 @@ def check_row(name: str, solver: str, row: dict, greedy: dict | None) -> list[st
 def ukraine_figures(config: str = "configs/ukraine-2025.toml") -> dict:
     """Issue 2's figures: size, build and greedy times in one process, then the whole CLI command."""
     from monitor import solvers
-    from monitor.config import load_scenario
-    from monitor.coverage import build_model
+    from monitor.model.load import load_scenario
+    from monitor.model.build import build_model
 
     t0 = time.perf_counter()
     model = build_model(load_scenario(ROOT / config))
@@ -127,14 +127,14 @@ def _timed_command(config: str, queue) -> None:
 def peer_rows(length_km: float, cell_km: float, p: int, seed: int, time_limit_s: float, gap: float) -> list[dict]:
     """exact (at `gap`, and proven to 0), spopt and HiGHS on one yes/no instance, in this process."""
     from monitor import solvers
-    from monitor.coverage import build_model
+    from monitor.model.build import build_model
 
     from . import peers, specs
 
     inst = build_model(specs.yesno(length_km, cell_km, seed, p=p)).instance
     rows = []
     for g, limit in ((gap, time_limit_s), (0.0, max(time_limit_s, 600.0))):  # at the target gap, then proven
-        sol = solvers.run(inst, "exact", time_limit_s=limit, gap=g)
+        sol = solvers.run(inst, "exact", {"time_limit_s": limit, "gap": g})
         rows.append({"peer": f"monitor exact (gap {100 * g:g}%)", "objective": sol.objective, "bound": sol.bound,
                      "status": sol.status, "seconds": sol.seconds, "log": sol.log})
     for fn in (peers.spopt_mclp, peers.highs_mclp):

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from monitor.config import Scenario, load_scenario, validate_scenario
+from monitor.model.load import load_scenario, validate_scenario
+from monitor.model.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ["toy", "uniimog-1988", "ukraine-2025"]

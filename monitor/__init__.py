@@ -1,20 +1,21 @@
 """monitor: plan how to watch a ceasefire line.
 
-The Python API has the CLI's verbs:
+The Python API has the CLI's verbs (see `monitor/api.py`):
 
-    from monitor import load_scenario, build_model, validate, solve, evaluate
+    from monitor import solve
     result = solve("configs/ukraine-2025.toml", budget_usd=25e6)
-    result.solution, result.document["metrics"]["detection"]
+    result.solution, result.metrics["detection"], result.write("out/ukraine")
 """
 
-__version__ = "0.1.0"
+from ._version import __version__
+from .api import (CalibrateResult, EvaluateResult, FrontierRun, ScheduleResult, SimulationResult, SolveResult,
+                  ValidateResult, calibrate, evaluate, frontier, read_plan, scenario, schedule, simulate, solve,
+                  validate)
+from .errors import InputError, MonitorError, Problem, SolverError
+from .model.build import ScenarioModel, build_model
+from .model.load import load_scenario
 
-from .api import SolveResult, build_model, evaluate, load_scenario, read_plan, solve, validate  # noqa: E402
-from .calibrate import calibrate  # noqa: E402
-from .config import ConfigError  # noqa: E402
-from .frontier import FrontierResult, frontier  # noqa: E402
-from .api import ScheduleResult, SimulationResult, schedule, simulate  # noqa: E402
-
-__all__ = ["ConfigError", "FrontierResult", "SolveResult", "build_model", "calibrate", "evaluate", "frontier",
-           "load_scenario", "read_plan", "solve", "validate", "__version__"]
-__all__ += ["ScheduleResult", "SimulationResult", "schedule", "simulate"]
+__all__ = ["CalibrateResult", "EvaluateResult", "FrontierRun", "InputError", "MonitorError", "Problem",
+           "ScenarioModel", "ScheduleResult", "SimulationResult", "SolveResult", "SolverError", "ValidateResult",
+           "__version__", "build_model", "calibrate", "evaluate", "frontier", "load_scenario", "read_plan",
+           "scenario", "schedule", "simulate", "solve", "validate"]

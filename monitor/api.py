@@ -1,78 +1,139 @@
-"""The Python API behind the CLI: validate, solve and evaluate a scenario."""
+"""The Python API: every verb of the CLI, each returning one typed result.
+
+    validate   check a scenario and build its model: its size            ValidateResult
+    solve      place assets for the most detection within the budget    SolveResult
+    evaluate   re-score a plan (for example one edited by hand)         EvaluateResult
+    calibrate  a force of observer teams at UNIIMOG's density, figure by figure   CalibrateResult
+    frontier   sweep budgets and asset mixes                            FrontierRun
+    schedule   one day's patrol routes and drone sorties of a plan      ScheduleResult
+    simulate   check a plan against simulated violations                SimulationResult
+
+A verb takes a config path or a loaded `Scenario`; a result has the scenario, the numbers,
+`to_dict()` (what the JSON outputs hold), `text()` (what the CLI prints) and
+`write(out_dir)` (the output files, each written whole; returns their paths). Bad input
+raises `InputError`; a failed solver `SolverError`; both are `MonitorError`s.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
-from . import baselines, solvers
-from .config import ConfigError, Scenario, load_scenario, problem, with_overrides
-from .coverage import Model, build_model
-from .metrics import plan_metrics
-from .reports import plan_document, scenario_size, write_outputs
-from .schedule import DEFAULT_TIME_LIMIT_S, Schedule, build_schedule, schedule_document
-from .schedule import write_outputs as write_schedule
-from .simulate import effort, run as run_simulation, write_outputs as write_simulation
-from .frontier import FrontierResult, frontier  # noqa: F401  (the frontier verb: budget sweeps)
+from . import solvers
+from .errors import InputError, Problem
+from .model.build import ScenarioModel, build_model
+from .model.load import load_scenario, with_overrides
+from .model.metrics import plan_metrics, scenario_size
+from .model.schema import Scenario
+from .outputs import calibration as calibration_out
+from .outputs import frontier as frontier_out
+from .outputs import schedule as schedule_out
+from .outputs import simulation as simulation_out
+from .outputs import text
+from .outputs.plan import plan_document, solver_record, write_plan
+from .solvers import stop
+from .studies import baselines
+from .studies.calibration import calibrate as calibrate_force
+from .studies.frontier import FrontierResult, Point, sweep
+from .studies.schedule import DEFAULT_TIME_LIMIT_S, Schedule, build_schedule
+from .studies.simulation import effort, simulate_plan
+
+log = logging.getLogger(__name__)
+FLAGS = {"budget.annual_usd": "--budget-usd", "seed": "--seed"}  # overrides the verbs set, by the flag that sets them
 
 
-def _scenario(config: str | Path | Scenario, overrides: dict | None = None) -> Scenario:
+def scenario(config: str | Path | Scenario, overrides: dict | None = None) -> Scenario:
+    """A scenario from a path or a Scenario, with dotted-key overrides checked like the file."""
     if isinstance(config, Scenario):
-        return with_overrides(config, overrides)
-    return load_scenario(config, overrides)
+        return with_overrides(config, overrides, FLAGS)
+    return load_scenario(config, overrides, FLAGS)
 
 
-def validate(config: str | Path | Scenario) -> dict:
-    """Check a scenario and build its model; return its size (line km, zone km2, cells, sites, budget)."""
-    model = build_model(_scenario(config))
-    size = scenario_size(model)
-    size["budget_usd"] = model.scenario.budget.annual_usd
-    return size
+@dataclass
+class ValidateResult:
+    model: ScenarioModel
+    size: dict  # line km, zone km2, cells, candidate sites, nonzeros, hotspot share
+
+    @property
+    def scenario(self) -> str:
+        return self.model.scenario.name
+
+    def to_dict(self) -> dict:
+        return {**self.size, "budget_usd": self.model.scenario.budget.annual_usd}
+
+    def text(self) -> str:
+        return text.validate_text(self.model.scenario.source, self.to_dict())
+
+
+def validate(config: str | Path | Scenario) -> ValidateResult:
+    """Check a scenario and build its model; its size (line km, zone km2, cells, sites, budget)."""
+    model = build_model(scenario(config))
+    return ValidateResult(model, scenario_size(model))
 
 
 @dataclass
 class SolveResult:
-    model: Model
+    model: ScenarioModel
     solution: solvers.Solution
-    document: dict  # the content of plan.json
-    files: list[Path]
-    baselines: list[baselines.Baseline] = field(default_factory=list)  # at the same budget, scored by the same model
+    metrics: dict
+    baselines: list[baselines.Baseline] = field(default_factory=list)  # at the same budget, by the same model
+    baselines_skipped: list[str] = field(default_factory=list)
+
+    @property
+    def scenario(self) -> str:
+        return self.model.scenario.name
+
+    @property
+    def interrupted(self) -> bool:
+        """Ctrl-C stopped the solver: the plan is the best so far, with its bound."""
+        return self.solution.status == solvers.Status.INTERRUPTED
+
+    def to_dict(self) -> dict:
+        """The content of plan.json."""
+        return plan_document(self.model, self.solution.units, solver_record(self.solution), metrics=self.metrics,
+                             baselines=[b.summary() for b in self.baselines], baselines_skipped=self.baselines_skipped)
+
+    def text(self) -> str:
+        return text.summary_text(self.to_dict())
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        return write_plan(out_dir, self.model, self.to_dict(), self.solution.units, self.baselines)
 
 
 def solve(config: str | Path | Scenario, budget_usd: float | None = None, solver: str = "greedy",
-          seed: int | None = None, out: str | Path | None = None, **options) -> SolveResult:
-    """Build the scenario's model, solve it, compute the plan's metrics, and write outputs to `out`."""
-    overrides = {}
-    if budget_usd is not None:
-        overrides["budget.annual_usd"] = budget_usd
-    if seed is not None:
-        overrides["seed"] = seed
-    model = build_model(_scenario(config, overrides))
-    sol = solvers.run(model.instance, solver, seed=model.scenario.seed, **options)
+          seed: int | None = None, **options) -> SolveResult:
+    """Build the scenario's model, solve it, and score the plan and the baselines at its budget.
+
+    `options` are the solver's (`time_limit_s`, `gap`, `mip_solver`); one it does not take is
+    an InputError. Ctrl-C during the solver stops it at the next safe point: the result then
+    holds the best plan so far with its bound (`interrupted` is true).
+    """
+    overrides = {k: v for k, v in (("budget.annual_usd", budget_usd), ("seed", seed)) if v is not None}
+    opts = solvers.options_for(solver, options)  # bad options before any work
+    model = build_model(scenario(config, overrides))
+    with stop.sigint_stops():
+        sol = solvers.run(model.instance, solver, opts, seed=model.scenario.seed)
+    log.info("solve: %s, plan %.6f, bound %s, %.2f s", sol.status, sol.objective, sol.bound, sol.seconds)
     found, skipped = baselines.compare(model)
-    doc = plan_document(model, sol, baselines=[b.summary() for b in found], baselines_skipped=skipped)
-    files = write_outputs(out, model, doc, sol.units) if out is not None else []
-    if out is not None:
-        files += baselines.write(out, model, found)
-    return SolveResult(model, sol, doc, files, found)
+    return SolveResult(model, sol, plan_metrics(model, sol.units), found, skipped)
 
 
-def read_plan(path: str | Path, model: Model) -> np.ndarray:
-    """Units per candidate site from a plan.json, matched by (asset, site); ConfigError on bad entries."""
-    path = Path(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError([f"{path}: cannot read the file: {exc.strerror or exc}"]) from None
-    except ValueError as exc:
-        raise ConfigError([f"{path}: not valid JSON: {exc}"]) from None
+def read_plan(plan: str | Path | dict, model: ScenarioModel) -> np.ndarray:
+    """Units per candidate site from a plan.json (a path or its content), matched by (asset, site).
+
+    Every bad entry is an InputError naming the file and the entry's key.
+    """
+    path = "<plan>" if isinstance(plan, dict) else str(plan)
+    doc = plan if isinstance(plan, dict) else _read_json(Path(plan))
     entries = doc.get("placements") if isinstance(doc, dict) else None
     if not isinstance(entries, list):
-        raise ConfigError([problem(path, "placements", type(entries).__name__ if entries is not None else None,
-                                   "must be a list of {asset, site, units}")])
+        raise InputError(Problem("must be a list of {asset, site, units}", path, "placements",
+                                 type(entries).__name__ if entries is not None else None))
     st, s = model.sites, model.scenario
     index = {(s.assets[a].name, int(k)): j for j, (a, k) in enumerate(zip(st.asset, st.index))}
     assets = {a.name for a in s.assets}
@@ -81,90 +142,199 @@ def read_plan(path: str | Path, model: Model) -> np.ndarray:
     for k, p in enumerate(entries):
         key = f"placements[{k}]"
         if not isinstance(p, dict):
-            problems.append(problem(path, key, p, "must be an object with asset, site and units"))
+            problems.append(Problem("must be an object with asset, site and units", path, key, p))
             continue
         name, site, n = p.get("asset"), p.get("site"), p.get("units")
         if name not in assets:
-            problems.append(problem(path, f"{key}.asset", name, f"no such asset in {s.source}"))
+            problems.append(Problem(f"no such asset in {s.source}", path, f"{key}.asset", name))
         elif not isinstance(site, int) or isinstance(site, bool) or (name, site) not in index:
-            problems.append(problem(path, f"{key}.site", site, f"no such candidate site of asset '{name}'"))
+            problems.append(Problem(f"no such candidate site of asset '{name}'", path, f"{key}.site", site))
         elif not isinstance(n, int) or isinstance(n, bool) or n < 0:
-            problems.append(problem(path, f"{key}.units", n, "must be a whole number >= 0"))
+            problems.append(Problem("must be a whole number >= 0", path, f"{key}.units", n))
         else:
             units[index[(name, site)]] += n
     if problems:
-        raise ConfigError(problems)
+        raise InputError(problems)
     return units
 
 
-def evaluate(config: str | Path | Scenario, plan: str | Path) -> dict:
-    """Re-score a plan (for example one edited by hand) with the scenario's model.
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(Problem(f"cannot read the file: {exc.strerror or exc}", str(path))) from None
+    except ValueError as exc:
+        raise InputError(Problem(f"not valid JSON: {exc}", str(path))) from None
 
-    Returns the plan's metrics and costs, and whether it keeps the budget and caps.
-    """
-    model = build_model(_scenario(config))
+
+@dataclass
+class EvaluateResult:
+    model: ScenarioModel
+    plan: str
+    units: np.ndarray
+    metrics: dict
+    problems: list[str]  # what the plan breaks at the scenario's budget and caps; empty if feasible
+
+    @property
+    def scenario(self) -> str:
+        return self.model.scenario.name
+
+    @property
+    def feasible(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict:
+        m = self.metrics
+        return {"scenario": self.scenario, "plan": self.plan, "feasible": self.feasible, "problems": self.problems,
+                "budget_usd": self.model.scenario.budget.annual_usd,
+                "cost": {k: m[k] for k in ("annual_usd", "capex_usd", "opex_usd_per_year", "observers", "operators")},
+                "metrics": m}
+
+    def text(self) -> str:
+        return text.evaluate_text(self.to_dict())
+
+
+def evaluate(config: str | Path | Scenario, plan: str | Path | dict) -> EvaluateResult:
+    """Re-score a plan with the scenario's model: its metrics and costs, and what it breaks."""
+    model = build_model(scenario(config))
     units = read_plan(plan, model)
-    m = plan_metrics(model, units)
-    problems = model.instance.check(units)
-    return {"scenario": model.scenario.name, "plan": str(plan), "feasible": not problems,
-            "problems": problems, "budget_usd": model.scenario.budget.annual_usd,
-            "cost": {k: m[k] for k in ("annual_usd", "capex_usd", "opex_usd_per_year", "observers", "operators")},
-            "metrics": m}
+    return EvaluateResult(model, "<plan>" if isinstance(plan, dict) else str(plan), units,
+                          plan_metrics(model, units), model.instance.check(units))
+
+
+@dataclass
+class CalibrateResult:
+    model: ScenarioModel
+    figures: dict  # every figure with its formula, parameters and sources
+
+    @property
+    def scenario(self) -> str:
+        return self.model.scenario.name
+
+    def to_dict(self) -> dict:
+        return self.figures
+
+    def text(self) -> str:
+        return calibration_out.calibration_text(self.figures)
+
+
+def calibrate(config: str | Path | Scenario, asset: str | None = None) -> CalibrateResult:
+    """What observer teams at UNIIMOG's density do on the scenario's line, figure by figure."""
+    model = build_model(scenario(config))
+    return CalibrateResult(model, calibrate_force(model, asset))
+
+
+@dataclass
+class FrontierRun:
+    model: ScenarioModel
+    result: FrontierResult  # the points by mix and budget, their bounds, and the baselines
+
+    @property
+    def scenario(self) -> str:
+        return self.model.scenario.name
+
+    def to_dict(self) -> dict:
+        return frontier_out.frontier_dict(self.result)
+
+    def text(self) -> str:
+        return frontier_out.frontier_text(self.result)
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        """frontier.csv, frontier.png and frontier.md (the points stay in points.jsonl there)."""
+        return frontier_out.write_frontier(out_dir, self.result)
+
+
+def frontier(config: str | Path | Scenario, budgets_usd, mixes: list[str] | None = None, solver: str = "greedy",
+             checkpoint_dir: str | Path | None = None, scheduler: str | None = None, workers: int | None = None,
+             split: int = 1, progress: Callable[[int, int], None] | None = None,
+             on_point: Callable[[Point], None] | None = None, **options) -> FrontierRun:
+    """Solve every budget for every mix (studies/frontier); finished points are kept in
+    checkpoint_dir/points.jsonl, so a rerun solves only the rest. See `studies.frontier.sweep`."""
+    model = build_model(scenario(config))
+    res = sweep(model, budgets_usd, mixes, solver, options, checkpoint_dir=checkpoint_dir, scheduler=scheduler,
+                workers=workers, split=split, progress=progress, on_point=on_point)
+    return FrontierRun(model, res)
 
 
 @dataclass
 class ScheduleResult:
-    model: Model
+    model: ScenarioModel
+    plan: str
     units: np.ndarray
     schedule: Schedule  # the day's routes per team site and drone base
-    document: dict    # the content of schedule.json
-    files: list[Path]
+
+    @property
+    def scenario(self) -> str:
+        return self.model.scenario.name
+
+    def to_dict(self) -> dict:
+        """The content of schedule.json."""
+        return {"config": self.model.scenario.source, "plan": self.plan,
+                **schedule_out.schedule_document(self.model, self.schedule)}
+
+    def text(self) -> str:
+        return schedule_out.summary_text(self.model, self.schedule)
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        return schedule_out.write_outputs(out_dir, self.model, self.schedule, self.units, self.to_dict())
 
 
-def schedule(config: str | Path | Scenario, plan: str | Path, out: str | Path | None = None,
+def schedule(config: str | Path | Scenario, plan: str | Path | dict,
              time_limit_s: float | None = None) -> ScheduleResult:
-    """Route one day's patrols of every team site and sorties of every drone base of a plan (OR-Tools).
-
-    Writes routes.geojson, routes.png and schedule.json to `out`; `time_limit_s` is a safety limit per site.
-    """
-    model = build_model(_scenario(config))
+    """Route one day's patrols of every team site and sorties of every drone base of a plan (OR-Tools);
+    `time_limit_s` is a safety limit per site."""
+    model = build_model(scenario(config))
     units = read_plan(plan, model)
     sch = build_schedule(model, units, time_limit_s or DEFAULT_TIME_LIMIT_S)
-    doc = {"config": model.scenario.source, "plan": str(plan), **schedule_document(model, sch)}
-    files = write_schedule(out, model, sch, units, doc) if out is not None else []
-    return ScheduleResult(model, units, sch, doc, files)
+    return ScheduleResult(model, "<plan>" if isinstance(plan, dict) else str(plan), units, sch)
 
 
 @dataclass
 class SimulationResult:
-    model: Model
+    model: ScenarioModel
+    plan: str
     units: np.ndarray
-    document: dict    # the content of simulation.json
-    files: list[Path]
+    document: dict  # the content of simulation.json
+
+    @property
+    def scenario(self) -> str:
+        return self.model.scenario.name
+
+    def to_dict(self) -> dict:
+        return self.document
+
+    def text(self) -> str:
+        return simulation_out.summary_text(self.document)
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        return simulation_out.write_outputs(out_dir, self.document)
 
 
-def simulate(config: str | Path | Scenario, plan: str | Path, days: float = 365.0, seed: int | None = None,
-             mode: str = "random-search", violations: int | None = 1_000_000, out: str | Path | None = None,
+def simulate(config: str | Path | Scenario, plan: str | Path | dict, days: float = 365.0, seed: int | None = None,
+             mode: str = "random-search", violations: int | None = 1_000_000,
              time_limit_s: float | None = None) -> SimulationResult:
     """Check a plan against simulated violations; `violations=None` draws Poisson(per_year * days / 365).
 
     mode "random-search" simulates the analytic model's own assumption (its value should fall in the
     95% interval); "schedule" moves patrols and drones along the day's routes of `schedule`.
-    Writes simulation.json and simulation.md to `out`.
     """
     if mode not in ("random-search", "schedule"):
-        raise ValueError(f"mode must be 'random-search' or 'schedule', got {mode!r}")
-    if not (days > 0 and np.isfinite(days)):
-        raise ValueError(f"days must be a finite number > 0, got {days!r}")
+        raise InputError(Problem("must be random-search or schedule", key="--mode", value=mode))
+    if not (isinstance(days, (int, float)) and 0 < days < np.inf):
+        raise InputError(Problem("must be a finite number > 0", key="--days", value=days))
     if violations is not None and (not isinstance(violations, (int, np.integer)) or violations < 1):
-        raise ValueError(f"violations must be a whole number >= 1 or None, got {violations!r}")
-    model = build_model(_scenario(config, None if seed is None else {"seed": seed}))
+        raise InputError(Problem("must be a whole number >= 1 or 'poisson'", key="--violations", value=violations))
+    model = build_model(scenario(config, None if seed is None else {"seed": seed}))
     units = read_plan(plan, model)
     sch = build_schedule(model, units, time_limit_s or DEFAULT_TIME_LIMIT_S) if mode == "schedule" else None
-    doc = {"config": model.scenario.source, "plan": str(plan),
-           **run_simulation(model, units, n=violations, days=days, seed=model.scenario.seed, mode=mode,
-                            schedule=sch)}
+    name = "<plan>" if isinstance(plan, dict) else str(plan)
+    doc = {"config": model.scenario.source, "plan": name,
+           **simulate_plan(model, units, n=violations, days=days, seed=model.scenario.seed, mode=mode, schedule=sch)}
     if sch is not None:
         doc["schedule"] = effort(model, units, sch)
-    files = write_simulation(out, doc) if out is not None else []
-    return SimulationResult(model, units, doc, files)
+    return SimulationResult(model, name, units, doc)
+
+
+__all__ = ["CalibrateResult", "EvaluateResult", "FrontierRun", "ScheduleResult", "SimulationResult", "SolveResult",
+           "ValidateResult", "calibrate", "evaluate", "frontier", "read_plan", "scenario", "schedule", "simulate",
+           "solve", "validate"]

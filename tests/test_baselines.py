@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor import baselines as bl
+from monitor.studies import baselines as bl
 from monitor import evaluate, solve, solvers
-from monitor.config import load_scenario
-from monitor.coverage import build_model
-from monitor.metrics import plan_metrics
+from monitor.model.load import load_scenario
+from monitor.model.build import build_model
+from monitor.model.metrics import plan_metrics
 
 from conftest import CONFIGS, TOY
 

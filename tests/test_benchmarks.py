@@ -44,7 +44,7 @@ def test_specs_are_seeded_and_sized():
 
 
 def test_peer_arrays_refuse_a_probabilistic_instance():
-    from monitor.coverage import Instance
+    from monitor.model.instance import Instance
 
     inst = Instance.from_arrays(np.ones((3, 2)), np.ones(3), [1.0, 2.0], budget_usd=2.0)
     with pytest.raises(ValueError):

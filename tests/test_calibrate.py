@@ -8,10 +8,11 @@ import math
 import pytest
 
 from monitor import calibrate
-from monitor.baselines import UNIIMOG_LINE_KM, UNIIMOG_OBSERVERS, UNIIMOG_PATROLS_PER_DAY
-from monitor.calibrate import key_comments
+from monitor.studies.baselines import UNIIMOG_LINE_KM, UNIIMOG_OBSERVERS, UNIIMOG_PATROLS_PER_DAY
+from monitor.studies.calibration import key_comments
 from monitor.cli import main
-from monitor.config import ConfigError, load_scenario, validate_scenario, with_overrides
+from monitor.errors import InputError as ConfigError
+from monitor.model.load import load_scenario, validate_scenario, with_overrides
 
 from conftest import CONFIGS, line_scenario, one_class, patrol
 
@@ -42,14 +43,14 @@ def test_patrol_without_patrols_per_day_or_duty_share_is_rejected():
     del team["duty_share"]
     with pytest.raises(ConfigError) as exc:
         validate_scenario(line_scenario([team]))
-    assert exc.value.problems == ["<memory>: assets[team].patrols_per_day: required key is missing "
+    assert exc.value.lines == ["<memory>: assets[team].patrols_per_day: required key is missing "
                                   "(or give duty_share, with observers > 0, to derive it)"]
 
 
 def test_patrols_per_day_that_disagrees_with_duty_share_is_rejected():
     with pytest.raises(ConfigError) as exc:
         validate_scenario(line_scenario([derived_team(patrols_per_day=3)]))
-    (line,) = exc.value.problems
+    (line,) = exc.value.lines
     assert line.startswith("<memory>: assets[team].duty_share = 0.4: gives 2 patrols a day")
     # When they agree, both may be given.
     assert validate_scenario(line_scenario([derived_team(patrols_per_day=2)])).assets[0].patrols_per_day == 2

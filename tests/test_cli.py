@@ -17,7 +17,7 @@ from test_config import BAD
 
 from monitor import api
 from monitor.cli import build_parser, main
-from monitor.config import ConfigError
+from monitor.errors import InputError as ConfigError
 
 OUTPUTS = {"plan.json", "placements.geojson", "cells.csv", "map.png", "report.md"}
 
@@ -203,7 +203,7 @@ def test_bad_plan_entries(tmp_path, doc, key, value, words):
     path.write_text(json.dumps(doc))
     with pytest.raises(ConfigError) as exc:
         api.evaluate(TOY, path)
-    (line,) = exc.value.problems
+    (line,) = exc.value.lines
     assert line.startswith(f"{path}: {key}" + ("" if value is None else f" = {value}:")), line
     assert words in line
     code, _, err = run(["evaluate", TOY, path])

@@ -8,8 +8,9 @@ import json
 import pytest
 from conftest import BASE_TOML, line_scenario, sensor
 
-from monitor.config import ConfigError, load_scenario, validate_scenario, with_overrides
-from monitor.coverage import build_model
+from monitor.errors import InputError as ConfigError
+from monitor.model.load import load_scenario, validate_scenario, with_overrides
+from monitor.model.build import build_model
 
 TOWER_RADIUS = "radius_km = 1.6\n"
 BUDGET = "annual_usd = 1_500_000\n"
@@ -87,7 +88,7 @@ def test_bad_input_is_one_line_with_file_key_and_value(write_config, replace, ke
     path = write_config(replace)
     with pytest.raises(ConfigError) as exc:
         load_scenario(path)
-    _check_one(exc.value.problems, path, key, value, words)
+    _check_one(exc.value.lines, path, key, value, words)
 
 
 def test_base_config_is_valid(write_config):
@@ -100,7 +101,7 @@ def test_every_problem_of_one_kind_is_reported(write_config):
     path = write_config({"cell_km = 1.0": "cell_km = -1.0", TOWER_RADIUS: "radius_km = nan\n"})
     with pytest.raises(ConfigError) as exc:
         load_scenario(path)
-    keys = sorted(p.split(": ")[1].split(" = ")[0] for p in exc.value.problems)
+    keys = sorted(p.split(": ")[1].split(" = ")[0] for p in exc.value.lines)
     assert keys == ["assets[tower].radius_km", "grid.cell_km"]
 
 
@@ -112,8 +113,8 @@ def test_geojson_problems(tmp_path, write_config):
         path = write_config({LINE: 'geojson = "line.geojson"\n'})
         with pytest.raises(ConfigError) as exc:
             load_scenario(path)
-        assert all(p.startswith(f"{path}: line.geojson = ") for p in exc.value.problems)
-        return exc.value.problems
+        assert all(p.startswith(f"{path}: line.geojson = ") for p in exc.value.lines)
+        return exc.value.lines
 
     assert "at least two points" in with_line([[0.0, 0.0]])[0]
     assert "crosses itself" in with_line([[0.0, 0.0], [0.1, 0.1], [0.1, 0.0], [0.0, 0.1]])[0]
@@ -142,10 +143,10 @@ def test_file_that_is_not_toml_or_missing(tmp_path):
     bad.write_text("name = \n")
     with pytest.raises(ConfigError) as exc:
         load_scenario(bad)
-    assert exc.value.problems[0].startswith(f"{bad}: not valid TOML")
+    assert exc.value.lines[0].startswith(f"{bad}: not valid TOML")
     with pytest.raises(ConfigError) as exc:
         load_scenario(tmp_path / "none.toml")
-    assert exc.value.problems == [f"{tmp_path / 'none.toml'}: cannot read the file: No such file or directory"]
+    assert exc.value.lines == [f"{tmp_path / 'none.toml'}: cannot read the file: No such file or directory"]
 
 
 def test_overrides_are_validated_like_the_file(write_config):
@@ -153,7 +154,7 @@ def test_overrides_are_validated_like_the_file(write_config):
     assert load_scenario(path, {"budget.annual_usd": 2e6}).budget.annual_usd == 2e6
     with pytest.raises(ConfigError) as exc:
         load_scenario(path, {"grid.cell_km": -2.0})
-    _check_one(exc.value.problems, path, "grid.cell_km", "-2.0 (an override, not from the file)", "greater than 0")
+    _check_one(exc.value.lines, path, "grid.cell_km", "-2.0 (an override, not from the file)", "greater than 0")
     s = load_scenario(path)
     with pytest.raises(ConfigError, match="budget.annual_usd"):
         with_overrides(s, {"budget.annual_usd": 10.0})
@@ -176,7 +177,7 @@ def test_reserved_keys_are_unknown_in_a_file(write_config):
     path = write_config({"seed = 0\n": 'seed = 0\nbase_dir = "/"\n'})
     with pytest.raises(ConfigError) as exc:
         load_scenario(path)
-    _check_one(exc.value.problems, path, "base_dir", '"/"', "unknown key")
+    _check_one(exc.value.lines, path, "base_dir", '"/"', "unknown key")
 
 
 # Numbers are strict: a TOML string or boolean where a number belongs is a wrong type, not converted.
@@ -184,14 +185,14 @@ def test_string_for_an_integer_is_a_wrong_type(write_config):
     path = write_config({"observers = 6\n": 'observers = "6"\n'})
     with pytest.raises(ConfigError) as exc:
         load_scenario(path)
-    _check_one(exc.value.problems, path, "assets[team].observers", '"6"', "integer")
+    _check_one(exc.value.lines, path, "assets[team].observers", '"6"', "integer")
 
 
 def test_boolean_for_a_number_is_a_wrong_type(write_config):
     path = write_config({TOWER_RADIUS: "radius_km = true\n"})
     with pytest.raises(ConfigError) as exc:
         load_scenario(path)
-    _check_one(exc.value.problems, path, "assets[tower].radius_km", "True", "number")
+    _check_one(exc.value.lines, path, "assets[tower].radius_km", "True", "number")
 
 
 def test_base_toml_matches_the_hand_scenario_helpers():
@@ -205,7 +206,7 @@ def test_base_toml_matches_the_hand_scenario_helpers():
 def _build_problems(raw: dict) -> list[str]:
     with pytest.raises(ConfigError) as exc:
         build_model(validate_scenario(raw, source="hand.toml"))
-    return exc.value.problems
+    return exc.value.lines
 
 
 def test_asset_with_no_candidate_site_is_rejected():

@@ -10,7 +10,7 @@ import pytest
 from conftest import CONFIGS
 
 from monitor import api
-from monitor.config import load_scenario
+from monitor.model.load import load_scenario
 
 PATHS = sorted(CONFIGS.glob("*.toml"))
 

@@ -16,10 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor import solvers
-from monitor.assets import MAX_HAZARD
-from monitor.coverage import Instance
+from monitor.model.hazards import MAX_HAZARD
+from monitor.model.instance import Instance
 from monitor.solvers.covering import Covering, covering_form, dual_terms, solve_covering
-from monitor.solvers.exact import _alone_fits
 from monitor.solvers.outer import Pieces
 
 SEEDS = st.integers(min_value=0, max_value=2**31 - 1)
@@ -116,14 +115,14 @@ def yes_no_line(cells: int = 60, sites: int = 16, p: int = 3, seed: int = 0) -> 
 
 def test_covering_form_of_yes_no_and_not_of_probabilistic():
     inst = yes_no_line()
-    cov = covering_form(inst, Pieces.from_instance(inst), _alone_fits(inst))
+    cov = covering_form(inst, Pieces.from_instance(inst), inst.fits_alone())
     assert cov is not None and cov.p == 3  # floor(7 / 2)
     assert cov.A.shape[1] == 16 and set(np.unique(cov.A.data)) == {1.0}
     assert cov.w.sum() == pytest.approx(1.0)
     half = Instance.from_arrays(np.where(inst.B.toarray() > 0, 0.7, 0.0), inst.W[:, 0], 2.0, budget_usd=7.0)
-    assert covering_form(half, Pieces.from_instance(half), _alone_fits(half)) is None  # p < 1: not yes/no
+    assert covering_form(half, Pieces.from_instance(half), half.fits_alone()) is None  # p < 1: not yes/no
     costs = Instance.from_arrays(inst.B, inst.W[:, 0], np.r_[1.0, np.full(15, 2.0)], budget_usd=7.0)
-    assert covering_form(costs, Pieces.from_instance(costs), _alone_fits(costs)) is None  # unequal costs
+    assert covering_form(costs, Pieces.from_instance(costs), costs.fits_alone()) is None  # unequal costs
 
 
 def test_exact_proves_yes_no_on_a_line_with_the_dp():

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from conftest import drone, line_scenario, model_of, one_class, patrol, sensor, units_at
 
-from monitor.assets import MAX_HAZARD
-from monitor.metrics import plan_metrics
+from monitor.model.hazards import MAX_HAZARD
+from monitor.model.metrics import plan_metrics
 
 CELL_W = 1 / 40
 

@@ -16,9 +16,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from monitor import solvers
-from monitor.assets import MAX_HAZARD
-from monitor.coverage import Instance
-from monitor.solvers.exact import _alone_fits, _Program
+from monitor.model.hazards import MAX_HAZARD
+from monitor.model.instance import Instance
+from monitor.solvers.exact.program import Program as _Program
 from monitor.solvers.outer import Pieces, g
 
 SEEDS = st.integers(min_value=0, max_value=2**31 - 1)
@@ -189,7 +189,7 @@ def test_program_with_and_without_count_variables_agree(seed):
     pc = Pieces.from_instance(inst)
     if pc.K == 0:
         return
-    ub_n = np.where(_alone_fits(inst), inst.site_cap, 0).astype(float)
+    ub_n = np.where(inst.fits_alone(), inst.site_cap, 0).astype(float)
     points = np.random.default_rng(seed).random((3, inst.n_sites)) * ub_n
     bounds = []
     for direct in (False, True):

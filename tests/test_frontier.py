@@ -18,10 +18,13 @@ import pytest
 
 from monitor import solvers
 from monitor.cli import main
-from monitor.config import ConfigError, load_scenario, validate_scenario
-from monitor.coverage import build_model
-from monitor.frontier import CHECKPOINT, frontier, load_checkpoint, parse_budgets, parse_mixes, restrict
-from monitor.frontier_report import knee, marginal_usd_per_point
+from monitor.errors import InputError as ConfigError
+from monitor.model.load import load_scenario, validate_scenario
+from monitor.model.build import build_model
+from monitor.api import frontier
+from monitor.studies.frontier.checkpoint import CHECKPOINT, load_checkpoint
+from monitor.studies.frontier.mixes import parse_budgets, parse_mixes, restrict
+from monitor.studies.frontier.analysis import knee, marginal_usd_per_point
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 TOY = CONFIGS / "toy.toml"

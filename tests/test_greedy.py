@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor import solvers
-from monitor.config import load_scenario, with_overrides
-from monitor.coverage import Instance, build_model
+from monitor.model.load import load_scenario, with_overrides
+from monitor.model.instance import Instance
+from monitor.model.build import build_model
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
 

@@ -3,14 +3,14 @@
 import re
 from pathlib import Path
 
-from monitor.keys import key_table
+from monitor.model.keys import key_table
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_key_table_matches_the_schema():
-    # Regenerate with: python -c "from monitor.keys import key_table; print(key_table())"
+    # Regenerate with: python -c "from monitor.model.keys import key_table; print(key_table())"
     assert key_table() in README
 
 

@@ -9,8 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_exact import brute_force, probabilistic, yes_no
 
-from monitor.coverage import Instance
-from monitor.solvers.exact import _alone_fits
+from monitor.model.instance import Instance
 from monitor.solvers.greedy import solve_greedy
 from monitor.solvers.relax import frank_wolfe_bound, knapsack_max
 
@@ -32,7 +31,7 @@ def test_knapsack_by_hand():
 def test_bound_holds_over_every_plan(seed, kind):
     inst = probabilistic(seed) if kind == "probabilistic" else yes_no(seed)
     best = brute_force(inst)
-    r = frank_wolfe_bound(inst, solve_greedy(inst).units, _alone_fits(inst), time_limit_s=5.0)
+    r = frank_wolfe_bound(inst, solve_greedy(inst).units, inst.fits_alone(), time_limit_s=5.0)
     assert r.bound >= best - 1e-9
     assert r.value <= r.bound + 1e-12  # the point's own score: the bound is a bound for it too
 
@@ -41,6 +40,6 @@ def test_bound_approaches_the_continuous_optimum():
     # one cell, two sensors of hazard 1 at 1 USD each, 1.5 USD: the relaxation puts 1.5 units,
     # D = 1 - exp(-1.5), above the best whole plan 1 - exp(-1)
     inst = Instance.from_arrays(np.array([[1.0, 1.0]]), [1.0], 1.0, budget_usd=1.5)
-    r = frank_wolfe_bound(inst, np.array([1, 0]), _alone_fits(inst), time_limit_s=5.0)
+    r = frank_wolfe_bound(inst, np.array([1, 0]), inst.fits_alone(), time_limit_s=5.0)
     assert r.bound == pytest.approx(-np.expm1(-1.5), abs=1e-6)
     assert r.bound >= -np.expm1(-1.0)

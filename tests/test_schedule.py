@@ -10,7 +10,8 @@ from conftest import CONFIGS, line_scenario, model_of, patrol, units_at
 
 from monitor import api
 from monitor.cli import main
-from monitor.schedule import build_schedule, lap_path, route_patrols, route_segments, schedule_document
+from monitor.outputs.schedule import schedule_document
+from monitor.studies.schedule import build_schedule, lap_path, route_patrols, route_segments
 
 UNIIMOG = CONFIGS / "uniimog-1988.toml"
 

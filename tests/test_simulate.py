@@ -12,9 +12,10 @@ from conftest import CONFIGS, TOY, line_scenario, model_of, one_class, patrol, s
 
 from monitor import api
 from monitor.cli import main
-from monitor.metrics import plan_metrics
-from monitor.schedule import Route, Schedule, SiteSchedule
-from monitor.simulate import Detectors, Draws, run, wilson
+from monitor.model.metrics import plan_metrics
+from monitor.studies.schedule import Route, Schedule, SiteSchedule
+from monitor.studies.simulation import Detectors, Draws, wilson
+from monitor.studies.simulation import simulate_plan as run
 
 Q = 0.9 * 0.8
 N = 200_000

@@ -1,64 +1,77 @@
-"""Solvers by name, and the result object they all return."""
+"""Solvers by name, each with its typed options, and the result they all return.
+
+    greedy   lazy greedy by gain per dollar, with the online (knapsack) bound      greedy.py
+    swap     greedy, then swap local search                                        swap.py
+    exact    outer approximation: LP cut loop, covering DP, MIP rounds; a proven gap   exact/
+
+`run(instance, "exact", {"gap": 0.01})` checks the options against the solver's own
+dataclass: an option the solver does not take, or a bad value, is an InputError naming it
+as its command-line flag (`--gap`), never silently dropped.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable
+import dataclasses
+from typing import Callable, NamedTuple
 
 import numpy as np
 
-from ..coverage import Instance
+from ..errors import InputError, Problem
+from ..model.instance import Instance
+from .exact import ExactOptions, solve_exact
+from .greedy import GreedyOptions, solve_greedy
+from .solution import Solution, Status, relative_gap
+from .swap import SwapOptions, solve_swap
+
+__all__ = ["Solution", "Status", "names", "options_for", "relative_gap", "run"]
 
 
-@dataclass
-class Solution:
-    """A plan with its score, the solver's upper bound on the optimum and the relative gap.
-
-    gap = (bound - objective) / bound, so the best plan is at most `gap` better than this one.
-    """
-
-    units: np.ndarray
-    objective: float
-    bound: float | None
-    solver: str
-    seconds: float
-    status: str = "feasible"  # "optimal" (gap closed), "feasible", or "time_limit"
-    log: list[dict] = field(default_factory=list)
-
-    @property
-    def gap(self) -> float | None:
-        if self.bound is None:
-            return None
-        return max(0.0, self.bound - self.objective) / self.bound if self.bound > 0 else 0.0
-
-    def __repr__(self) -> str:
-        bound = "none" if self.bound is None else f"{self.bound:.6f}"
-        gap = "none" if self.gap is None else f"{100 * self.gap:.3f}%"
-        return (f"Solution({self.solver}, {self.status}, objective={self.objective:.6f}, bound={bound}, "
-                f"gap={gap}, units={int(self.units.sum())}, {self.seconds:.2f} s)")
+class Method(NamedTuple):
+    solve: Callable[..., Solution]
+    options: type
 
 
-SolverFn = Callable[..., Solution]
-_REGISTRY: dict[str, SolverFn] = {}
-
-
-def register(name: str):
-    def deco(fn: SolverFn) -> SolverFn:
-        _REGISTRY[name] = fn
-        return fn
-    return deco
+SOLVERS = {
+    "exact": Method(solve_exact, ExactOptions),
+    "greedy": Method(solve_greedy, GreedyOptions),
+    "swap": Method(solve_swap, SwapOptions),
+}
 
 
 def names() -> list[str]:
-    return sorted(_REGISTRY)
+    return sorted(SOLVERS)
 
 
-def run(instance: Instance, solver: str = "greedy", **options) -> Solution:
-    """Solve `instance` with the named solver."""
-    if solver not in _REGISTRY:
-        raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(names())}")
-    return _REGISTRY[solver](instance, **options)
+def _method(solver: str) -> Method:
+    if solver not in SOLVERS:
+        raise InputError(Problem(f"no such solver; choose one of {', '.join(names())}", key="--solver", value=solver))
+    return SOLVERS[solver]
 
 
-from . import greedy  # noqa: E402,F401  (registers itself)
-from . import exact, local_search  # noqa: E402,F401  (register "exact" and "swap"; ortools loads on first use)
+def options_for(solver: str, options: dict | None = None):
+    """The solver's options object from a dict; InputError on an option it does not take or a bad value."""
+    cls = _method(solver).options
+    given = {k: v for k, v in (options or {}).items() if v is not None}
+    known = [f.name for f in dataclasses.fields(cls) if f.name != "tuning"]
+    unknown = [k for k in given if k not in known]
+    if unknown:
+        takes = ", ".join("--" + k.replace("_", "-") for k in known) or "no option"
+        raise InputError([Problem(f"the {solver} solver takes no such option (it takes {takes})",
+                                  key="--" + k.replace("_", "-"), value=given[k]) for k in unknown])
+    try:
+        return cls(**given)
+    except TypeError as exc:  # a value of the wrong type met a comparison
+        raise InputError(Problem(f"bad option value for the {solver} solver: {exc}", key="--solver",
+                                 value=solver)) from None
+
+
+def run(instance: Instance, solver: str = "greedy", options: dict | object | None = None,
+        start: np.ndarray | None = None, seed: int = 0, **more) -> Solution:
+    """Solve `instance` with the named solver; `options` a dict (checked), the solver's options
+    object, or given as keywords (`run(inst, "exact", gap=0.01)`)."""
+    method = _method(solver)
+    if not isinstance(options, method.options):
+        options = options_for(solver, {**(options or {}), **more})
+    elif more:
+        options = dataclasses.replace(options, **more)
+    return method.solve(instance, options, start=start, seed=seed)

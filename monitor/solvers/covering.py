@@ -46,7 +46,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
-from ..coverage import Instance
+from ..model.instance import Instance
+from .stop import requested as stop_requested
 from .outer import Pieces, g
 
 ROUNDS = 6  # rounds per solve; the first keeps losses up to 2^-(ROUNDS-1) of what the last keeps
@@ -259,8 +260,8 @@ class _Terms:
         stored, most = 0, 1
         closed = np.zeros(J + 1, bool)
         for j in range(J):
-            if time.perf_counter() > deadline:
-                return None, np.inf, most, "time limit"
+            if time.perf_counter() > deadline or stop_requested():
+                return None, np.inf, most, "time_limit"
             n = len(loss)
             tk = np.flatnonzero(cnt < p)
             par = np.concatenate([np.arange(n), tk])

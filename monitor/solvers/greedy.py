@@ -15,20 +15,38 @@ unit at site j gains at most delta_j = gain(j | S), with at most cap_j - n_j of 
 
     f(O) <= f(S) + max { sum_j x_j delta_j : sum_j x_j c_j <= budget, 0 <= x_j <= cap_j - n_j },
 
-a fractional knapsack solved by sorting on delta_j / c_j.
+a fractional knapsack solved by sorting on delta_j / c_j (`relax.knapsack_max`).
 """
 
 from __future__ import annotations
 
 import heapq
+import logging
+import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
-from ..coverage import Instance
-from . import Solution, register
+from ..model.instance import Instance
+from .relax import knapsack_max
+from .solution import Solution, Status, option_problem
+from .stop import requested as stop_requested
 
+log = logging.getLogger("monitor.solvers.greedy")
 _EPS = 1e-15
+
+
+@dataclass(frozen=True)
+class GreedyOptions:
+    """What `--solver greedy` takes."""
+
+    time_limit_s: float | None = None
+    """Stop adding units after this many seconds (none by default: greedy ends in well under a second)."""
+
+    def __post_init__(self):
+        option_problem("time_limit_s", self.time_limit_s, self.time_limit_s is None or 0 < self.time_limit_s < math.inf,
+                       "must be a finite number > 0")
 
 
 class CoverageState:
@@ -70,53 +88,26 @@ def knapsack_bound(inst: Instance, state: CoverageState) -> float:
     """f(S) + the fractional knapsack of next-unit gains over the whole budget (see module doc)."""
     delta = np.maximum(state.all_gains(), 0.0)
     room = np.maximum(inst.site_cap - state.units, 0).astype(float)
-    cost = inst.cost_usd
-    free = cost <= 0
-    extra = float((delta[free] * room[free]).sum())
-    ratio = np.where(free, -np.inf, delta / np.where(free, 1.0, cost))
-    order = np.argsort(-ratio, kind="stable")
-    order = order[~free[order] & (delta[order] > 0) & (room[order] > 0)]
-    spend = cost[order] * room[order]
-    cum = np.cumsum(spend)
-    full = cum <= inst.budget_usd
-    extra += float((delta[order][full] * room[order][full]).sum())
-    k = int(full.sum())
-    if k < len(order):
-        left = inst.budget_usd - (cum[k - 1] if k else 0.0)
-        extra += delta[order[k]] * left / cost[order[k]]
+    extra = float(delta @ knapsack_max(delta, inst.cost_usd, room, inst.budget_usd))
     return min(state.objective() + extra, float(inst.share.sum()))
 
 
-def affordable(inst: Instance) -> np.ndarray:
-    """Sites where one unit alone fits every constraint."""
-    return ((inst.cost_usd <= inst.budget_usd * (1 + 1e-12)) & (inst.observers <= inst.max_observers)
-            & (inst.site_cap >= 1) & (inst.asset_cap[inst.site_asset] >= 1))
-
-
-@register("greedy")
-def solve_greedy(inst: Instance, time_limit_s: float | None = None, start: np.ndarray | None = None,
-                 **_ignored) -> Solution:
+def solve_greedy(inst: Instance, options: GreedyOptions = GreedyOptions(), start: np.ndarray | None = None,
+                 seed: int = 0) -> Solution:
     """Lazy greedy by gain per dollar from `start` (empty by default); see the module doc."""
     t0 = time.perf_counter()
+    limit = options.time_limit_s
     st = CoverageState(inst, start)
+    room = inst.room(st.units)
     n = st.units
-    spent = inst.cost(n)
-    obs = float(inst.observers @ n)
-    per_asset = np.bincount(inst.site_asset, weights=n, minlength=len(inst.asset_cap)).astype(np.int64)
     cost = np.maximum(inst.cost_usd, 1e-9)
-    budget = inst.budget_usd * (1 + 1e-12)
-
-    def fits(j: int) -> bool:
-        return (n[j] < inst.site_cap[j] and per_asset[inst.site_asset[j]] < inst.asset_cap[inst.site_asset[j]]
-                and spent + inst.cost_usd[j] <= budget and obs + inst.observers[j] <= inst.max_observers)
-
     gains0 = st.all_gains()
     heap = [(-gains0[j] / cost[j], int(j), 0) for j in np.flatnonzero(gains0 > _EPS)]
     heapq.heapify(heap)
-    accepted, evaluations, status = 0, len(heap), "feasible"
+    accepted, evaluations, status = 0, len(heap), Status.FEASIBLE
     while heap:
         neg, j, stamp = heapq.heappop(heap)
-        if not fits(j):
+        if not room.fits(j):
             continue  # resources only shrink, so it never fits again
         if stamp != accepted:
             g = st.gain(j)
@@ -125,24 +116,28 @@ def solve_greedy(inst: Instance, time_limit_s: float | None = None, start: np.nd
                 heapq.heappush(heap, (-g / cost[j], j, accepted))
             continue
         st.add(j)
+        room.add(j)
         accepted += 1
-        spent += inst.cost_usd[j]
-        obs += inst.observers[j]
-        per_asset[inst.site_asset[j]] += 1
         heapq.heappush(heap, (neg, j, -1))  # the next unit here gains at most as much
-        if time_limit_s is not None and accepted % 64 == 0 and time.perf_counter() - t0 > time_limit_s:
-            status = "time_limit"
-            break
+        if accepted % 64 == 0:
+            if limit is not None and time.perf_counter() - t0 > limit:
+                status = Status.TIME_LIMIT
+                break
+            if stop_requested():
+                status = Status.INTERRUPTED
+                break
 
     objective = st.objective()
     bound = knapsack_bound(inst, st)
     units = n.copy()
-    ok = affordable(inst) & (gains0 > objective + 1e-12)
+    ok = inst.fits_alone() & (gains0 > objective + 1e-12)
     if start is None and ok.any():
         j = int(np.argmax(np.where(ok, gains0, -1.0)))
         units = np.zeros_like(n)
         units[j] = 1
         objective = float(gains0[j])
-    return Solution(units=units, objective=objective, bound=max(bound, objective), solver="greedy",
-                    seconds=time.perf_counter() - t0, status=status,
-                    log=[{"accepted": accepted, "evaluations": evaluations}])
+    sol = Solution(units=units, objective=objective, bound=max(bound, objective), solver="greedy",
+                   seconds=time.perf_counter() - t0, status=status,
+                   log=[{"accepted": accepted, "evaluations": evaluations}])
+    log.debug("greedy: %d units in %.2f s, plan %.6f, bound %.6f", accepted, sol.seconds, objective, sol.bound)
+    return sol

@@ -4,7 +4,9 @@ Rows and columns go in as numpy arrays and scipy sparse matrices through MathOpt
 vectorised model storage (`elemental`), so building a model with 10^5-10^6 nonzeros
 takes no Python loop. LPs are solved incrementally (GLOP keeps its basis when cut rows
 are added, so a cutting-plane loop re-solves warm); MIPs go to SCIP, HiGHS or CP-SAT
-with a time limit and a hint.
+with a time limit and a hint. Every solve runs in a helper thread (OR-Tools releases the
+GIL) while this one polls for a stop (Ctrl-C, `stop.py`) and interrupts the solver, which
+then returns its best point and proven bound so far.
 
 The ortools import happens here, on first use of the exact solver, not when `monitor`
 is imported (it costs about half a second).
@@ -13,12 +15,17 @@ is imported (it costs about half a second).
 from __future__ import annotations
 
 import datetime
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 from ortools.math_opt.elemental.python import enums
 from ortools.math_opt.python import mathopt
+from ortools.util.python.solve_interrupter import SolveInterrupter
+
+from ..errors import SolverError
+from .stop import requested as stop_requested
 
 _VAR, _ROW = enums.ElementType.VARIABLE, enums.ElementType.LINEAR_CONSTRAINT
 _A = enums.DoubleAttr1
@@ -109,7 +116,7 @@ class LinearModel:
             self._lp = mathopt.IncrementalSolver(self.model, mathopt.SolverType.GLOP)
         else:  # after adding cuts the last basis stays dual feasible: dual simplex re-solves warm
             params.glop.use_dual_simplex = True
-        res = self._lp.solve(params=params)
+        res = _interruptible(lambda intr: self._lp.solve(params=params, interrupter=intr), "glop")
         out = _result(res, self._values(res))
         if out.optimal and res.has_dual_feasible_solution():
             dual = res.solutions[0].dual_solution
@@ -129,11 +136,31 @@ class LinearModel:
         if hint is not None:
             vals = {self.model.get_variable(int(j)): float(v) for j, v in enumerate(hint)}
             mp = mathopt.ModelSolveParameters(solution_hints=[mathopt.SolutionHint(variable_values=vals)])
-        try:
-            res = mathopt.solve(self.model, MIP_SOLVERS[solver], params=params, model_params=mp)
-        except Exception as exc:  # ortools' own error mapping fails on some builds: keep the message
-            raise RuntimeError(f"{solver} failed: {exc.__context__ or exc}") from None
+        res = _interruptible(lambda intr: mathopt.solve(self.model, MIP_SOLVERS[solver], params=params,
+                                                        model_params=mp, interrupter=intr), solver)
         return _result(res, self._values(res))
+
+
+def _interruptible(solve, name: str):
+    """Run `solve(interrupter)` in a thread; interrupt it when a stop is asked for; re-raise its error."""
+    intr, out = SolveInterrupter(), {}
+
+    def work():
+        try:
+            out["result"] = solve(intr)
+        except Exception as exc:  # ortools' own error mapping fails on some builds: keep the message
+            out["error"] = exc
+
+    worker = threading.Thread(target=work, name=f"monitor-{name}", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.05)
+        if stop_requested():
+            intr.interrupt()
+    if "error" in out:
+        exc = out["error"]
+        raise SolverError(f"{name} failed: {exc.__context__ or exc}") from None
+    return out["result"]
 
 
 def _dense(values: dict, n: int) -> np.ndarray:

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ..coverage import Instance
+from ..model.instance import Instance
 
 MAX_COMBOS = 4096  # count vectors enumerated per piece for a secant; beyond, a tangent (valid) is used
 

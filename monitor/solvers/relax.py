@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..coverage import Instance
+from ..model.instance import Instance
+from .stop import requested as stop_requested
 
 LINE_STEPS = 30  # bisection steps of the line search (each a pass over cells, no product)
 STALL_ITERS = 10  # stop when the bound has not fallen by STALL_TOL (relative) in this many steps
@@ -81,7 +82,7 @@ def frank_wolfe_bound(inst: Instance, start: np.ndarray, fits: np.ndarray, time_
             ref, since = best, 0
         else:
             since += 1
-        if best <= target or since >= STALL_ITERS or time.perf_counter() >= t_end:
+        if best <= target or since >= STALL_ITERS or time.perf_counter() >= t_end or stop_requested():
             return Relaxation(bound=best, x=x, value=value, steps=steps)
         d = s - x
         Ud = np.asarray(B @ (d[:, None] * F))

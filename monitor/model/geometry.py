@@ -15,50 +15,17 @@ zone areas are exactly length x width.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pyproj
 import shapely
 from shapely.geometry import LineString
 
-from .config import SIDES, ConfigError, Scenario, problem
-
-
-def read_line_lonlat(s: Scenario) -> tuple[list[tuple[float, float]], dict]:
-    """The line's lon/lat vertices and, for a GeoJSON line, its feature's properties."""
-    if s.line.coordinates is not None:
-        return [tuple(map(float, c)) for c in s.line.coordinates], {}
-    path = s.line_path()
-    key = "line.geojson"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError([problem(s.source, key, s.line.geojson, f"file not found ({path})")]) from None
-    except (OSError, ValueError) as exc:
-        raise ConfigError([problem(s.source, key, s.line.geojson, f"cannot read GeoJSON: {exc}")]) from None
-    props: dict = {}
-    geom = data
-    if isinstance(data, dict) and data.get("type") == "FeatureCollection":
-        features = data.get("features") or [None]
-        geom = features[0]
-    if isinstance(geom, dict) and geom.get("type") == "Feature":
-        props = geom.get("properties") or {}
-        geom = geom.get("geometry")
-    if not (isinstance(geom, dict) and geom.get("type") == "LineString"):
-        raise ConfigError([problem(s.source, key, s.line.geojson, "needs a LineString (or a FeatureCollection whose first feature is one)")])
-    coords = geom.get("coordinates") or []
-    try:
-        pts = [(float(c[0]), float(c[1])) for c in coords]
-    except (TypeError, ValueError, IndexError):
-        raise ConfigError([problem(s.source, key, s.line.geojson, "coordinates must be [lon, lat] numbers")]) from None
-    for lon, lat in pts:
-        if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-            raise ConfigError([problem(s.source, key, s.line.geojson, f"point [{lon}, {lat}] is out of range")])
-    return pts, props
+from ..errors import InputError, Problem
+from .linefile import line_of
+from .schema import SIDES, Scenario
 
 
 @dataclass(frozen=True)
@@ -85,7 +52,7 @@ class Cells:
 
 
 @dataclass(frozen=True)
-class Sites:
+class CandidateSites:
     """Candidate sites of all assets, as parallel arrays."""
 
     asset: np.ndarray  # index into Scenario.assets
@@ -163,7 +130,7 @@ class Geometry:
 
 
 def build_geometry(s: Scenario) -> Geometry:
-    lonlat, props = read_line_lonlat(s)
+    lonlat, props = line_of(s)
     widest = max(z.outer_km for z in s.zones)
     geo = Geometry(lonlat, smooth_km=max(s.grid.cell_km, widest))
     geo.properties = props
@@ -237,10 +204,10 @@ def _polygon_area_centroid(corners: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     return np.abs(a), cx, cy
 
 
-def build_sites(s: Scenario, geo: Geometry) -> Sites:
+def build_sites(s: Scenario, geo: Geometry) -> CandidateSites:
     """Candidate sites of every asset, on the sides it may use, in the order of s.assets."""
     cols = {k: [] for k in ("asset", "index", "x", "y", "s", "o")}
-    problems: list[str] = []
+    problems: list[Problem] = []
     for ai, a in enumerate(s.assets):
         if a.sites.points is not None:
             lon = np.array([p[0] for p in a.sites.points])
@@ -258,9 +225,9 @@ def build_sites(s: Scenario, geo: Geometry) -> Sites:
         allowed = np.isin(side, [SIDES.index(x_) for x_ in a.sides])
         n = int(allowed.sum())
         if n == 0:
-            problems.append(problem(s.source, f"assets[{a.name}].sites", a.sites.model_dump(exclude_defaults=True),
-                                    f"gives no candidate site on the sides it may use ({', '.join(a.sides)}) "
-                                    f"along the {geo.length_km:.1f} km line"))
+            problems.append(Problem(f"gives no candidate site on the sides it may use ({', '.join(a.sides)}) "
+                                    f"along the {geo.length_km:.1f} km line", s.source, f"assets[{a.name}].sites",
+                                    a.sites.model_dump(exclude_defaults=True)))
         cols["asset"].append(np.full(n, ai, dtype=np.int32))
         cols["index"].append(np.arange(len(allowed), dtype=np.int32)[allowed])
         cols["x"].append(np.asarray(x)[allowed])
@@ -268,11 +235,11 @@ def build_sites(s: Scenario, geo: Geometry) -> Sites:
         cols["s"].append(np.asarray(sk)[allowed])
         cols["o"].append(np.asarray(ok)[allowed])
     if problems:
-        raise ConfigError(problems)
+        raise InputError(problems)
     x, y = np.concatenate(cols["x"]), np.concatenate(cols["y"])
     lon, lat = geo.to_lonlat(x, y)
     o = np.concatenate(cols["o"])
-    return Sites(
+    return CandidateSites(
         asset=np.concatenate(cols["asset"]), index=np.concatenate(cols["index"]),
         x_km=x, y_km=y, lon=lon, lat=lat, s_km=np.concatenate(cols["s"]),
         offset_km=o, side=np.where(o >= 0, 0, 1).astype(np.int8),

@@ -18,11 +18,11 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .config import SIDES
-from .coverage import Model
+from .build import ScenarioModel
+from .schema import SIDES
 
 
-def _hazards(model: Model, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _hazards(model: ScenarioModel, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(U_sensor, U_mobile): summed hazards of sensor and of mobile units, (cells, classes) each."""
     inst = model.instance
     n = np.asarray(units, float)
@@ -34,7 +34,7 @@ def _binned(key: np.ndarray, num: np.ndarray, den: np.ndarray) -> tuple[np.ndarr
     return np.bincount(k, weights=num), np.bincount(k, weights=den)
 
 
-def plan_metrics(model: Model, units: np.ndarray) -> dict:
+def plan_metrics(model: ScenarioModel, units: np.ndarray) -> dict:
     """All metrics of a plan as a plain dict (the `metrics` object of plan.json)."""
     s, inst, cells = model.scenario, model.instance, model.cells
     Us, Um = _hazards(model, units)
@@ -96,7 +96,7 @@ def plan_metrics(model: Model, units: np.ndarray) -> dict:
     return out
 
 
-def response_time_h(model: Model, units: np.ndarray) -> float | None:
+def response_time_h(model: ScenarioModel, units: np.ndarray) -> float | None:
     """Mean time for the nearest placed patrol team to reach a violation, weighted like D.
 
     Straight-line distance from the cell to the nearest team site on the cell's side (any
@@ -125,7 +125,7 @@ def response_time_h(model: Model, units: np.ndarray) -> float | None:
     return float((w[reach] * best[reach]).sum() / w[reach].sum())
 
 
-def staff_and_effort(model: Model, units: np.ndarray) -> dict:
+def staff_and_effort(model: ScenarioModel, units: np.ndarray) -> dict:
     """Units per asset, costs, staff, patrols and flight hours a day."""
     s, sites = model.scenario, model.sites
     per_asset = np.bincount(sites.asset, weights=np.asarray(units, float), minlength=len(s.assets))
@@ -148,10 +148,47 @@ def staff_and_effort(model: Model, units: np.ndarray) -> dict:
     }
 
 
-def detection_by_cell(model: Model, units: np.ndarray) -> np.ndarray:
+def detection_by_cell(model: ScenarioModel, units: np.ndarray) -> np.ndarray:
     """Per cell, the share of its violations (all classes) detected: sum_c share_c w P / sum_c share_c w."""
     inst = model.instance
     WS = inst.W * inst.share
     P = inst.detection_by_cell(units)
     den = WS.sum(axis=1)
     return np.where(den > 0, (WS * P).sum(axis=1) / np.where(den > 0, den, 1), 0.0)
+
+
+def scenario_size(model: ScenarioModel) -> dict:
+    """What `validate` prints: line length, zone areas, cells, candidate sites, budget."""
+    s, c = model.scenario, model.cells
+    zones = {z.name: float(c.area_km2[c.zone == k].sum()) for k, z in enumerate(s.zones)}
+    sites = {a.name: int((model.sites.asset == k).sum()) for k, a in enumerate(s.assets)}
+    return {"line_km": model.geometry.length_km, "geodesic_km": model.geometry.geodesic_km,
+            "reference_length_km": s.line.reference_length_km, "zone_km2": zones,
+            "cells": len(c), "candidate_sites": sites, "matrix_nonzeros": int(model.instance.B.nnz),
+            "hotspot_weight_share": hotspot_share(model), "build_seconds": model.seconds}
+
+
+def hotspot_share(model: ScenarioModel) -> float | None:
+    """Share of all violations (by class share) that fall in cells a hotspot reaches."""
+    s, cells, inst = model.scenario, model.cells, model.instance
+    if not s.hotspots:
+        return None
+    tree = cKDTree(cells.xy_km)
+    hit = np.zeros(len(cells), bool)
+    for h in s.hotspots:
+        xy = np.concatenate(model.geometry.to_km([h.lon], [h.lat]))
+        hit[np.asarray(tree.query_ball_point(xy, h.radius_km), int)] = True
+    return float((inst.W[hit] * inst.share).sum())
+
+
+def placements(model: ScenarioModel, units: np.ndarray) -> list[dict]:
+    """One record per site with units, in site order."""
+    s, st = model.scenario, model.sites
+    out = []
+    for j in np.flatnonzero(np.asarray(units) > 0):
+        a = s.assets[st.asset[j]]
+        out.append({"asset": a.name, "kind": a.kind, "site": int(st.index[j]),
+                    "lon": round(float(st.lon[j]), 6), "lat": round(float(st.lat[j]), 6),
+                    "side": model.sides[st.side[j]], "s_km": round(float(st.s_km[j]), 3),
+                    "offset_km": round(float(st.offset_km[j]), 3), "units": int(units[j])})
+    return out

@@ -36,6 +36,7 @@ phase does not change expected detection, as violations start at any time of day
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass, field
@@ -44,8 +45,10 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from .config import PatrolAsset
-from .coverage import Model
+from ..model.build import ScenarioModel as Model
+from ..model.schema import PatrolAsset
+
+log = logging.getLogger(__name__)
 
 MAX_WAYPOINTS = 300     # estimate: keeps one site's routing within a few seconds on 2 cores
 PENALTY_SCALE = 1e9     # penalty of the largest prize, in metres of route: prize always comes first
@@ -60,7 +63,7 @@ class Routing:
     km: np.ndarray
     hours: np.ndarray
     arrival_h: list[np.ndarray]   # hours from the start of the route at each waypoint
-    status: str                   # "local optimum", "time limit" or "no waypoints"
+    status: str                   # "local optimum", "time_limit" or "no waypoints"
     seconds: float
 
 
@@ -109,10 +112,10 @@ def route_patrols(depot_xy_km, waypoints_xy_km, prize, vehicles: int, max_km: fl
     solution = routing.SolveWithParameters(params)
     seconds = time.perf_counter() - t0
     if solution is None:
-        return Routing([], np.zeros(0), np.zeros(0), [], "time limit", seconds)
+        return Routing([], np.zeros(0), np.zeros(0), [], "time_limit", seconds)
     done = routing.status() in (routing_enums_pb2.RoutingSearchStatus.ROUTING_SUCCESS,
                                 routing_enums_pb2.RoutingSearchStatus.ROUTING_OPTIMAL)
-    status = "local optimum" if done else "time limit"
+    status = "local optimum" if done else "time_limit"
 
     time_dim = routing.GetDimensionOrDie("time")
     routes, km, hours, arrivals = [], [], [], []
@@ -271,6 +274,8 @@ def build_schedule(model: Model, units: np.ndarray, time_limit_s: float = DEFAUL
             pts = np.vstack([st.xy_km[j][None, :], lattice[near]])
             forbidden = None if asset.crosses_line else _crossing_arcs(model, pts)
             _route_site(site, pts, prize, asset.speed_kmh, forbidden, time_limit_s)
+            log.info("schedule: %s site %d: %d routes, %.1f km a day, %s (%.1f s)", asset.name,
+                     int(st.index[j]), len(site.routes), site.km_per_day, site.status, time.perf_counter() - t0)
     return Schedule(out, time.perf_counter() - t0)
 
 
@@ -291,7 +296,7 @@ def _route_site(site: SiteSchedule, pts: np.ndarray, prize: np.ndarray, speed_km
             routes.append(r.routes[k])
             collected[r.routes[k]] = True
         left -= len(used)
-    site.status = "time limit" if "time limit" in statuses else statuses[0] if statuses else "no waypoints"
+    site.status = "time_limit" if "time_limit" in statuses else statuses[0] if statuses else "no waypoints"
     site.prize_share = float(prize[collected].sum() / prize.sum()) if prize.sum() > 0 else 0.0
     max_km = min(site.max_km, site.max_h * speed_kmh)
     for k, nodes in enumerate(routes):
@@ -341,148 +346,3 @@ def route_segments(model: Model, schedule: Schedule) -> dict[str, np.ndarray]:
     return {k: np.concatenate(v) for k, v in cols.items()}
 
 
-def schedule_document(model: Model, schedule: Schedule) -> dict:
-    """The content of schedule.json: totals, then every site with its routes (lon/lat and times)."""
-    s, st, geo = model.scenario, model.sites, model.geometry
-    sites = []
-    for x in schedule.sites:
-        a = s.assets[x.asset]
-        routes = []
-        for r in x.routes:
-            lon, lat = geo.to_lonlat(r.xy_km[:, 0], r.xy_km[:, 1])
-            routes.append({"number": r.number, "start_h": r.start_h, "km": r.km, "hours": r.hours,
-                           "waypoints": len(r.xy_km) - 2,
-                           "coordinates": np.round(np.column_stack([lon, lat]), 6).tolist(),
-                           "t_h": np.round(r.t_h, 4).tolist()})
-        sites.append({"asset": a.name, "kind": a.kind, "site": int(st.index[x.site]),
-                      "lon": round(float(st.lon[x.site]), 6), "lat": round(float(st.lat[x.site]), 6),
-                      "side": model.sides[st.side[x.site]], "units": x.units,
-                      "planned_per_day": x.planned, "routes_per_day": len(x.routes),
-                      "km_per_day": x.km_per_day, "hours_per_day": x.hours_per_day,
-                      "max_km": x.max_km, "max_h": x.max_h, "view_width_km": 2 * x.half_width_km,
-                      "waypoints": x.waypoints, "prize_share_collected": x.prize_share,
-                      "status": x.status, "seconds": x.seconds, "routes": routes})
-    return {"scenario": s.name, "totals": schedule.totals(model), "seconds": schedule.seconds, "sites": sites}
-
-
-def routes_geojson(model: Model, schedule: Schedule) -> dict:
-    """One LineString feature per patrol (sortie), with its site, number, start, km and hours."""
-    doc = schedule_document(model, schedule)
-    feats = []
-    for x in doc["sites"]:
-        for r in x["routes"]:
-            props = {"asset": x["asset"], "kind": x["kind"], "site": x["site"], "side": x["side"],
-                     "number": r["number"], "start_h": round(r["start_h"], 3), "km": round(r["km"], 3),
-                     "hours": round(r["hours"], 3), "waypoints": r["waypoints"]}
-            feats.append({"type": "Feature", "properties": props,
-                          "geometry": {"type": "LineString", "coordinates": r["coordinates"]}})
-    return {"type": "FeatureCollection", "features": feats}
-
-
-def plot_routes(model: Model, schedule: Schedule, units: np.ndarray, ax=None, focus: int | None = None):
-    """Cells shaded by the violation weight the sensors leave, the line, the sites and their routes.
-
-    `focus` (an index into schedule.sites) zooms on that site's reach.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.collections import LineCollection, PolyCollection
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10, 10))
-    cells, s = model.cells, model.scenario
-    dens = residual_weight(model, units) / cells.area_km2
-    pc = PolyCollection(cells.corners_km, array=dens / max(dens.max(), 1e-300), cmap="Greys", clim=(0, 1),
-                        edgecolors="none", alpha=0.3)
-    ax.add_collection(pc)
-    lx, ly = model.geometry.line.xy
-    ax.plot(lx, ly, color="black", lw=0.8, label="line")
-    colors = plt.get_cmap("tab10")
-    seen = set()
-    for k, x in enumerate(schedule.sites):
-        c = colors(k % 10)
-        if x.routes:
-            ax.add_collection(LineCollection([r.xy_km for r in x.routes], colors=[c], linewidths=0.8))
-        kind = s.assets[x.asset].kind
-        label = None if kind in seen else ("team site" if kind == "patrol" else "drone base")
-        seen.add(kind)
-        ax.scatter(*model.sites.xy_km[x.site], marker="o" if kind == "patrol" else "s", color=c,
-                   edgecolors="black", s=40, zorder=3, label=label)
-    ax.set_aspect("equal")
-    ax.autoscale_view()
-    if focus is not None:
-        x = schedule.sites[focus]
-        r = s.assets[x.asset].radius_km * 1.1
-        cx, cy = model.sites.xy_km[x.site]
-        ax.set_xlim(cx - r, cx + r)
-        ax.set_ylim(cy - r, cy + r)
-    ax.set_xlabel("x (km, local transverse Mercator)")
-    ax.set_ylabel("y (km)")
-    ax.legend(loc="best", fontsize=8)
-    return ax
-
-
-def routes_png(model: Model, schedule: Schedule, units: np.ndarray, title: str) -> bytes:
-    """The whole line, and beside it a zoom on the first scheduled site."""
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(16, 9))
-    try:
-        plot_routes(model, schedule, units, ax=axes[0])
-        axes[0].set_title(title, fontsize=10)
-        if schedule.sites:
-            plot_routes(model, schedule, units, ax=axes[1], focus=0)
-            x = schedule.sites[0]
-            axes[1].set_title(f"{model.scenario.assets[x.asset].name} at site {int(model.sites.index[x.site])}: "
-                              f"{len(x.routes)} routes, {x.km_per_day:,.0f} km a day", fontsize=10)
-        else:
-            axes[1].set_axis_off()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-        return buf.getvalue()
-    finally:
-        plt.close(fig)
-
-
-def summary_text(model: Model, schedule: Schedule) -> str:
-    """What `monitor schedule` prints: per site patrols, km and hours a day, then the totals."""
-    s, st = model.scenario, model.sites
-    lines = [f"{s.name}: {len(schedule.sites)} team sites and drone bases scheduled in {schedule.seconds:.1f} s"]
-    lines.append(f"  {'asset':<10} {'site':>5} {'side':<14} {'routes/day':>10} {'planned':>7} {'km/day':>8} "
-                 f"{'h/day':>7} {'waypoints':>9} {'prize':>6}  status")
-    for x in schedule.sites:
-        a = s.assets[x.asset]
-        lines.append(f"  {a.name:<10} {int(st.index[x.site]):>5} {model.sides[st.side[x.site]][:14]:<14} "
-                     f"{len(x.routes):>10} {x.planned:>7} {x.km_per_day:>8.1f} {x.hours_per_day:>7.1f} "
-                     f"{x.waypoints:>9} {100 * x.prize_share:>5.1f}%  {x.status}")
-    t = schedule.totals(model)
-    lines.append(f"  patrols a day {t['patrols_per_day']} (plan: {t['planned_patrols_per_day']}), "
-                 f"{t['patrol_km_per_day']:,.0f} km, {t['patrol_hours_per_day']:,.1f} h; "
-                 f"drone sorties a day {t['sorties_per_day']} (plan: {t['planned_sorties_per_day']}), "
-                 f"{t['drone_km_per_day']:,.0f} km, {t['drone_hours_per_day']:,.1f} h")
-    return "\n".join(lines) + "\n"
-
-
-def write_outputs(out_dir, model: Model, schedule: Schedule, units: np.ndarray, document: dict) -> list:
-    """Write routes.geojson, routes.png and schedule.json (`document`) to `out_dir`; return their paths."""
-    from pathlib import Path
-
-    from .reports import atomic_write, dumps
-
-    out = Path(out_dir)
-    t = schedule.totals(model)
-    title = (f"{model.scenario.name}: {t['patrols_per_day']} patrols ({t['patrol_km_per_day']:,.0f} km) and "
-             f"{t['sorties_per_day']} drone sorties ({t['drone_km_per_day']:,.0f} km) a day")
-    files = {"routes.geojson": dumps(routes_geojson(model, schedule)),
-             "routes.png": routes_png(model, schedule, units, title),
-             "schedule.json": dumps(document)}
-    for name, data in files.items():
-        atomic_write(out / name, data)
-    return [out / name for name in files]

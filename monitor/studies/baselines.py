@@ -23,14 +23,15 @@ simplification), else the drawn length.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import numpy as np
 
-from .coverage import Model
-from .metrics import plan_metrics
+from ..errors import InputError, Problem
+from ..model.build import ScenarioModel as Model
+from ..model.instance import BUDGET_TOL
+from ..model.metrics import plan_metrics
 
-# UNIIMOG, the UN Iran-Iraq Military Observer Group (Aug 1988 - Feb 1991); SOURCES.md, "UNIIMOG".
+# UNIIMOG, the UN Iran-Iraq Military Observer Group (Aug 1988 - Feb 1991); docs/sources.md, "UNIIMOG".
 UNIIMOG_OBSERVERS = 400  # about 400 military observers: UN peacekeeping page "UNIIMOG background"; Kavanagh, Defense Priorities, Feb 2025
 UNIIMOG_PATROLS_PER_DAY = 64  # on average 64 patrols a day: Kavanagh 2025, citing the UN "UNIIMOG background" page
 UNIIMOG_LINE_KM = 1400.0  # almost 900 miles, about 1,400 km: Kavanagh 2025; Swedish armed forces UNIIMOG page
@@ -136,7 +137,7 @@ def uniimog_density(model: Model, asset: str | None = None, budget_usd: float | 
     Its cost does not depend on the budget; `problems` says whether it keeps budget_usd
     (the scenario's budget by default).
 
-    Raises ValueError (with the reason) when the config has no patrol asset with observers.
+    Raises InputError (naming --asset) when the config has no patrol asset with observers.
     """
     s = model.scenario
     ai = _patrol_asset(model, asset)
@@ -159,15 +160,16 @@ def _patrol_asset(model: Model, asset: str | None) -> int:
     if asset is not None:
         names = [a.name for a in s.assets]
         if asset not in names:
-            raise ValueError(f"no asset named '{asset}' (assets: {', '.join(names)})")
+            raise InputError(Problem(f"no asset named '{asset}' (assets: {', '.join(names)})", key="--asset",
+                                     value=asset))
         ai = names.index(asset)
         if s.assets[ai].kind != "patrol" or s.assets[ai].observers <= 0:
-            raise ValueError(f"asset '{asset}' is not a patrol team with observers")
+            raise InputError(Problem("is not a patrol team with observers", key="--asset", value=asset))
         return ai
     for ai, a in enumerate(s.assets):
         if a.kind == "patrol" and a.observers > 0 and (model.sites.asset == ai).any():
             return ai
-    raise ValueError("the config has no patrol asset with observers and candidate sites")
+    raise InputError(Problem("the config has no patrol asset with observers and candidate sites", s.source, "assets"))
 
 
 def uniform(model: Model, asset_index: int, budget_usd: float) -> Baseline:
@@ -175,7 +177,7 @@ def uniform(model: Model, asset_index: int, budget_usd: float) -> Baseline:
     a = model.scenario.assets[asset_index]
     cap, why = unit_cap(model, asset_index)
     cost = a.annual_usd
-    buys = np.inf if cost <= 0 else np.floor(budget_usd * (1 + 1e-12) / cost)
+    buys = np.inf if cost <= 0 else np.floor(budget_usd * (1 + BUDGET_TOL) / cost)
     bought = int(min(cap, buys))
     notes = [f"the budget buys {buys:,.0f} units, capped at {cap} by {why}"] if buys > cap else []
     desc = (f"{a.kind} '{a.name}' only: {bought} units (${cost / 1e6:,.3f}M a year each) for "
@@ -193,8 +195,8 @@ def compare(model: Model, budget_usd: float | None = None) -> tuple[list[Baselin
     out, skipped = [], []
     try:
         out.append(uniimog_density(model, budget_usd=budget))
-    except ValueError as exc:
-        skipped.append(f"uniimog_density: skipped: {exc}")
+    except InputError as exc:
+        skipped.append(f"uniimog_density: skipped: {exc.problems[0].message}")
     for kind, label in (("sensor", "uniform sensors"), ("drone", "uniform drones"), ("patrol", "uniform teams")):
         assets = [k for k, a in enumerate(s.assets) if a.kind == kind]
         if not assets:
@@ -211,24 +213,3 @@ def compare(model: Model, budget_usd: float | None = None) -> tuple[list[Baselin
     return out, skipped
 
 
-def document(model: Model, b: Baseline) -> dict:
-    """A baseline as a plan.json document, so `monitor evaluate` can re-score it like any plan."""
-    from .reports import plan_document
-    from .solvers import Solution
-
-    sol = Solution(units=b.units, objective=b.metrics["detection"], bound=None, solver=f"baseline {b.name}",
-                   seconds=0.0, status="baseline", log=[{"description": b.description, "notes": b.notes,
-                                                         "problems": b.problems}])
-    return plan_document(model, sol, metrics=b.metrics)
-
-
-def write(out_dir: str | Path, model: Model, found: list[Baseline]) -> list[Path]:
-    """Write each baseline to out_dir/baselines/<name>.json (whole or not at all); return the paths."""
-    from .reports import atomic_write, dumps
-
-    paths = []
-    for b in found:
-        path = Path(out_dir) / "baselines" / f"{b.name}.json"
-        atomic_write(path, dumps(document(model, b)))
-        paths.append(path)
-    return paths

@@ -1,6 +1,6 @@
 """The table of config keys in the README, generated from the schema's field docstrings.
 
-Regenerate it with `python -c "from monitor.keys import key_table; print(key_table())"`;
+Regenerate it with `python -c "from monitor.model.keys import key_table; print(key_table())"`;
 tests/test_readme.py checks that the README holds exactly this table.
 """
 
@@ -10,7 +10,7 @@ import json
 
 from pydantic import BaseModel
 
-from .config import AssetBase, DroneAsset, Name, PatrolAsset, Scenario, SensorAsset, Sites
+from .schema import AssetBase, DroneAsset, Name, PatrolAsset, Scenario, SensorAsset, Sites
 
 
 def describe_keys() -> list[tuple[str, str, str, str]]:

@@ -1,4 +1,4 @@
-"""Detection hazards of one unit of each asset kind (DESIGN.md, "Detection").
+"""Detection hazards of one unit of each asset kind (docs/model.md, "Detection").
 
 A unit at site j misses a violation of class c in cell i with probability exp(-a[i, j, c]).
 Every kind factors as a[i, j, c] = b[i, j] * f[j, c]: a pattern b over cells in reach of
@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .config import AssetBase, Scenario
+from .schema import AssetBase, Scenario
 
 # A miss probability of exp(-40) ~ 4e-18 stands for "never misses" (p = 1), so that
 # yes/no coverage stays finite for the solvers and sums of hazards stay exact.

@@ -13,13 +13,28 @@ takes the best improving swap, and stops when none improves or time runs out.
 
 from __future__ import annotations
 
+import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
-from ..coverage import Instance
-from . import Solution, register
-from .greedy import CoverageState, knapsack_bound, solve_greedy
+from ..model.instance import Instance
+from .greedy import CoverageState, GreedyOptions, knapsack_bound, solve_greedy
+from .solution import Solution, Status, option_problem
+from .stop import requested as stop_requested
+
+
+@dataclass(frozen=True)
+class SwapOptions:
+    """What `--solver swap` takes."""
+
+    time_limit_s: float | None = 10.0
+    """Stop swapping after this many seconds (default 10), with the best plan so far."""
+
+    def __post_init__(self):
+        option_problem("time_limit_s", self.time_limit_s, self.time_limit_s is None or 0 < self.time_limit_s < math.inf,
+                       "must be a finite number > 0")
 
 
 def losses(st: CoverageState) -> np.ndarray:
@@ -27,14 +42,6 @@ def losses(st: CoverageState) -> np.ndarray:
     h = st.b[:, None] * st.inst.F[st.col]
     per_nz = (st.WS[st.rows] * st.miss[st.rows] * np.expm1(h)).sum(axis=1)
     return np.bincount(st.col, weights=per_nz, minlength=st.inst.n_sites)
-
-
-def _fits(inst: Instance, units: np.ndarray) -> np.ndarray:
-    """Sites where one more unit keeps the site, asset and observer caps (not the budget)."""
-    per_asset = np.bincount(inst.site_asset, weights=units, minlength=len(inst.asset_cap))
-    obs_left = inst.max_observers - inst.observers @ units
-    return ((units < inst.site_cap) & (per_asset[inst.site_asset] < inst.asset_cap[inst.site_asset])
-            & (inst.observers <= obs_left + 1e-9))
 
 
 def improve(inst: Instance, units: np.ndarray, time_limit_s: float = 10.0) -> tuple[np.ndarray, int]:
@@ -47,8 +54,8 @@ def improve(inst: Instance, units: np.ndarray, time_limit_s: float = 10.0) -> tu
     st = CoverageState(inst, units)
     best = st.objective()
     swaps = 0
-    while time.perf_counter() - t0 < time_limit_s:
-        slack = inst.budget_usd * (1 + 1e-12) - inst.cost(units)
+    while time.perf_counter() - t0 < time_limit_s and not stop_requested():
+        slack = inst.budget_limit_usd - inst.cost(units)
         loss = losses(st)
         placed = np.flatnonzero(units > 0)
         placed = placed[np.argsort(loss[placed] / np.maximum(inst.cost_usd[placed], 1e-9), kind="stable")]
@@ -61,14 +68,14 @@ def improve(inst: Instance, units: np.ndarray, time_limit_s: float = 10.0) -> tu
             gains = st.all_gains()
             st.miss[r] /= back
             units[j] -= 1
-            ok = _fits(inst, units) & (inst.cost_usd <= slack + inst.cost_usd[j])
+            ok = inst.room(units).fits_all(budget=False) & (inst.cost_usd <= slack + inst.cost_usd[j])
             units[j] += 1
             ok[j] = False
             if ok.any():
                 k = int(np.argmax(np.where(ok, gains, -np.inf)))
                 if best - loss[j] + gains[k] > value:
                     move, value = (j, k), best - loss[j] + gains[k]
-            if time.perf_counter() - t0 > time_limit_s:
+            if time.perf_counter() - t0 > time_limit_s or stop_requested():
                 break
         if move is None:
             break
@@ -81,18 +88,18 @@ def improve(inst: Instance, units: np.ndarray, time_limit_s: float = 10.0) -> tu
     return units, swaps
 
 
-@register("swap")
-def solve_swap(inst: Instance, time_limit_s: float | None = None, start: np.ndarray | None = None,
-               **_ignored) -> Solution:
+def solve_swap(inst: Instance, options: SwapOptions = SwapOptions(), start: np.ndarray | None = None,
+               seed: int = 0) -> Solution:
     """Greedy, then swap local search (default 10 s at most); bound as greedy's, at the final plan."""
     t0 = time.perf_counter()
-    limit = 10.0 if time_limit_s is None else float(time_limit_s)
-    first = solve_greedy(inst, time_limit_s=limit / 2, start=start)
+    limit = 10.0 if options.time_limit_s is None else float(options.time_limit_s)
+    first = solve_greedy(inst, GreedyOptions(time_limit_s=limit / 2), start=start)
     units, swaps = improve(inst, first.units, time_limit_s=max(limit - (time.perf_counter() - t0), 0.0))
     st = CoverageState(inst, units)
     objective = st.objective()
     bound = min(first.bound, knapsack_bound(inst, st))
     elapsed = time.perf_counter() - t0
+    status = (Status.INTERRUPTED if stop_requested() else Status.TIME_LIMIT if elapsed >= limit
+              else Status.FEASIBLE)
     return Solution(units=units, objective=objective, bound=max(bound, objective), solver="swap", seconds=elapsed,
-                    status="time_limit" if elapsed >= limit else "feasible",
-                    log=[{"greedy_objective": first.objective, "swaps": swaps}])
+                    status=status, log=[{"greedy_objective": first.objective, "swaps": swaps}])

@@ -1,6 +1,6 @@
 """Calibration against UNIIMOG: what a force of observer teams does on a line, figure by figure.
 
-The force is the `uniimog_density` baseline (monitor/baselines.py): teams of one patrol
+The force is the `uniimog_density` baseline (monitor/studies/baselines.py): teams of one patrol
 asset at UNIIMOG's density, evenly spaced over its candidate sites. With L the reference
 length of the line, D the drawn length and the asset's parameters:
 
@@ -12,7 +12,7 @@ length of the line, D the drawn length and the asset's parameters:
                                                                    when patrols_per_day is derived
     patrol km a day     = patrols a day x patrol_km
     patrol hours a day  = patrol km a day / speed_kmh
-    km2 swept a day     = patrol km a day x view_width_km x availability     (S, DESIGN.md)
+    km2 swept a day     = patrol km a day x view_width_km x availability     (S, docs/model.md)
     passes per km of line a day = patrol km a day / D
     passes a day in reach = 24 sum_j n_j b[i, j], the area-weighted mean over the cells a team
                             reaches (the model's lambda x 24), and the share of the zone reached
@@ -20,7 +20,7 @@ length of the line, D the drawn length and the asset's parameters:
 
 Densities are given per km of L and of D. Each figure names the parameters (key = value)
 that produced it and their sources: the comment beside the key in the config file, or the
-UNIIMOG constants of monitor/baselines.py.
+UNIIMOG constants of monitor/studies/baselines.py.
 """
 
 from __future__ import annotations
@@ -30,29 +30,31 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import InputError, Problem
+from ..model.build import ScenarioModel
+from ..model.metrics import placements
 from . import baselines as bl
-from .config import ConfigError, Scenario, load_scenario, problem
-from .coverage import Model, build_model
-from .reports import placements
 
 
-def calibrate(config: str | Path | Scenario, asset: str | None = None) -> dict:
+def calibrate(model: ScenarioModel, asset: str | None = None) -> dict:
     """Derive the figures of a UNIIMOG-density force of the config's patrol asset (see module doc).
 
     `asset` names the patrol asset (the first patrol asset with observers by default).
-    Raises ConfigError when the config has no such asset.
+    Raises InputError when the config has no such asset.
     """
-    s = config if isinstance(config, Scenario) else load_scenario(config)
-    model = build_model(s)
+    s = model.scenario
     try:
         force = bl.uniimog_density(model, asset)
-    except ValueError as exc:
-        key, value = ("--asset", asset) if asset is not None else ("assets", [a.name for a in s.assets])
-        raise ConfigError([problem(s.source, key, value, f"{exc} (calibrate needs a patrol asset with observers)")]) from None
+    except InputError as exc:
+        p = exc.problems[0]
+        if asset is None:
+            p = Problem(p.message, s.source, "assets", [a.name for a in s.assets])
+        raise InputError(Problem(f"{p.message} (calibrate needs a patrol asset with observers)", p.file, p.key,
+                                 p.value)) from None
     return _figures(model, force, key_comments(s.source))
 
 
-def _figures(model: Model, force: bl.Baseline, comments: dict[str, str]) -> dict:
+def _figures(model: ScenarioModel, force: bl.Baseline, comments: dict[str, str]) -> dict:
     s, inst, cells = model.scenario, model.instance, model.cells
     ai = [a.name for a in s.assets].index(force.asset)
     a = s.assets[ai]
@@ -120,7 +122,7 @@ def _figures(model: Model, force: bl.Baseline, comments: dict[str, str]) -> dict
         if not a.crosses_line else f"{area_in:,.0f} of {zone_km2:,.0f} km2 within radius_km {a.radius_km:g} of a team",
         [p("radius_km", a.radius_km), p("crosses_line", a.crosses_line)], density=False)
     row("passes a day of a point in reach", passes_in, "passes",
-        "24 x sum of the teams' lambda = S / (24 A_j) (DESIGN.md), area-weighted over the zone in reach",
+        "24 x sum of the teams' lambda = S / (24 A_j) (docs/model.md), area-weighted over the zone in reach",
         density=False)
     for c in s.violations.classes:
         pd = s.p_detect(a, c)
@@ -183,14 +185,6 @@ def _show(v) -> str:
     return str(v)
 
 
-def _number(v: float, unit: str) -> str:
-    if unit == "share":
-        return f"{100 * v:.2f}%"
-    if unit == "USD":
-        return f"${v / 1e6:,.2f}M" if abs(v) >= 1e5 else f"${v:,.0f}"
-    return f"{v:,.0f}" if float(v).is_integer() or abs(v) >= 100 else f"{v:,.2f}"
-
-
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.]+)\s*\]\]?\s*(#.*)?$")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_]+)\s*=\s*(.*)$")
 
@@ -243,34 +237,3 @@ def _split_comment(text: str) -> tuple[str, str]:
     return text, ""
 
 
-def calibration_text(doc: dict) -> str:
-    """What `monitor calibrate` prints: every figure with its formula, parameters and sources."""
-    u = doc["uniimog"]
-    ref, drawn = doc["reference_length_km"], doc["line_km"]
-    head = [f"{doc['config']}: observer teams '{doc['asset']}' at UNIIMOG's density",
-            f"  UNIIMOG: {u['observers']} observers, {u['patrols_per_day']} patrols a day, {u['line_km']:,.0f} km, "
-            f"${u['annual_usd'] / 1e6:,.0f}M a year",
-            f"  line: {drawn:,.1f} km as drawn, {ref:,.1f} km reference"
-            + ("" if doc["reference_given"] else " (no line.reference_length_km: the drawn length)")
-            + f"; zone {doc['zone_km2']:,.0f} km2", ""]
-    width = max(len(r["figure"]) for r in doc["figures"])
-    body = [f"  {'figure':<{width}}  {'value':>12}  {'per km ref':>11}  {'per km drawn':>12}"]
-    for r in doc["figures"]:
-        v = r["value"]
-        dens = ""
-        if r["per_km_reference"] is not None:
-            fmt = (lambda x: f"${x:,.0f}") if r["unit"] == "USD" else (lambda x: f"{x:.3f}")
-            dens = f"{fmt(r['per_km_reference']):>11}  {fmt(r['per_km_line']):>12}"
-        body.append(f"  {r['figure']:<{width}}  {_number(v, r['unit']):>12}  {dens}".rstrip())
-        body.append(f"      = {r['formula']}")
-        for src in r["sources"]:
-            body.append(f"      from {src}")
-    tail = ["", f"  check: UNIIMOG ran {u['patrols_per_day']} patrols a day with {u['observers']} observers "
-                f"(duty share {u['duty_share']:.3f}); scaled to {ref:,.0f} km that is {u['patrols_per_day_scaled']:.1f}. "
-                f"This force: {doc['patrols_per_day']:g} patrols a day with {doc['observers']} observers "
-                f"(duty share {doc['duty_share_implied']:.3f}).",
-            f"  UNIIMOG-equivalent yearly budget for this line: ${doc['uniimog_equivalent_budget_usd'] / 1e6:,.2f}M "
-            f"(${u['annual_usd'] / 1e6:,.0f}M / {u['line_km']:,.0f} km x {ref:,.0f} km); this force costs "
-            f"${doc['annual_cost_usd'] / 1e6:,.2f}M a year."]
-    tail += [f"  note: {n}" for n in doc["notes"]]
-    return "\n".join(head + body + tail) + "\n"

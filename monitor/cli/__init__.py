@@ -1,0 +1,129 @@
+"""`monitor` on the command line: parse the flags (`parser.py`), call the API, hand the result
+to its writer, print its text.
+
+Bad input (a config or plan problem, a bad flag) prints one line per problem naming the
+file, key (or flag) and value, exits with status 2, and writes nothing: the output folder
+is checked before any work. Ctrl-C during a solve stops the solver at its next safe point;
+the best plan so far is written whole and the exit status is 130.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+from .. import api
+from ..errors import MonitorError
+from ..outputs.files import check_out_dir, dumps
+from ..outputs.progress import Progress
+from .parser import build_parser
+
+INTERRUPTED = 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _logging(args)
+    try:
+        return COMMANDS[args.command](args)
+    except MonitorError as exc:
+        for line in exc.lines:
+            print(f"monitor: error: {line}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        print("monitor: interrupted; no file was left half written", file=sys.stderr)
+        return INTERRUPTED
+    except BrokenPipeError:  # stdout closed early (monitor ... | head): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _logging(args) -> None:
+    """-v or --log-level: the steps of the work on stderr, through the standard logging module."""
+    level = args.log_level or ("info" if args.verbose else "warning")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("monitor: %(message)s"))
+    root = logging.getLogger("monitor")
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    root.propagate = False
+
+
+def _outputs(out: Path, files: list[Path]) -> None:
+    print(f"  outputs in {out}/: " + ", ".join(p.relative_to(out).as_posix() for p in files))
+
+
+def _print(res, as_json: bool) -> None:
+    sys.stdout.write(dumps(res.to_dict()) if as_json else res.text())
+
+
+def _validate(args) -> int:
+    _print(api.validate(args.config), args.json)
+    return 0
+
+
+def _solve(args) -> int:
+    s = api.scenario(args.config, {k: v for k, v in (("budget.annual_usd", args.budget_usd), ("seed", args.seed))
+                                   if v is not None})
+    out = check_out_dir(args.out if args.out is not None else Path("out") / s.name)
+    res = api.solve(s, solver=args.solver, time_limit_s=args.time_limit_s, gap=args.gap)
+    files = res.write(out)
+    sys.stdout.write(res.text())
+    _outputs(out, files)
+    if res.interrupted:
+        print("monitor: interrupted: the best plan so far and its bound are written", file=sys.stderr)
+        return INTERRUPTED
+    return 0
+
+
+def _evaluate(args) -> int:
+    _print(api.evaluate(args.config, args.plan), args.json)
+    return 0
+
+
+def _calibrate(args) -> int:
+    _print(api.calibrate(args.config, asset=args.asset), args.json)
+    return 0
+
+
+def _frontier(args) -> int:
+    s = api.scenario(args.config)
+    out = check_out_dir(args.out if args.out is not None else Path("out") / f"{s.name}-frontier")
+    run = api.frontier(s, args.budgets_usd, mixes=args.mix, solver=args.solver, checkpoint_dir=out,
+                       scheduler=args.scheduler, workers=args.workers, split=args.split,
+                       progress=Progress(enabled=not args.quiet), gap=args.gap, time_limit_s=args.time_limit_s)
+    files = run.write(out)
+    sys.stdout.write(run.text())
+    print(f"  outputs in {out}/: " + ", ".join(p.name for p in files))
+    return 0
+
+
+def _schedule(args) -> int:
+    out = check_out_dir(args.out if args.out is not None else Path(args.plan).parent)
+    res = api.schedule(args.config, args.plan, time_limit_s=args.time_limit_s)
+    files = res.write(out)
+    if args.json:
+        sys.stdout.write(dumps(res.to_dict()))
+        return 0
+    sys.stdout.write(res.text())
+    print(f"  outputs in {out}/: " + ", ".join(p.name for p in files))
+    return 0
+
+
+def _simulate(args) -> int:
+    out = check_out_dir(args.out if args.out is not None else Path(args.plan).parent)
+    res = api.simulate(args.config, args.plan, days=args.days, seed=args.seed, mode=args.mode,
+                       violations=args.violations, time_limit_s=args.time_limit_s)
+    files = res.write(out)
+    if args.json:
+        sys.stdout.write(dumps(res.to_dict()))
+        return 0
+    sys.stdout.write(res.text())
+    print(f"  outputs in {out}/: " + ", ".join(p.name for p in files))
+    return 0
+
+
+COMMANDS = {"validate": _validate, "solve": _solve, "evaluate": _evaluate, "calibrate": _calibrate,
+            "frontier": _frontier, "schedule": _schedule, "simulate": _simulate}

@@ -1,0 +1,133 @@
+"""A scenario made concrete: its geometry, cells, candidate sites, violation weights and the
+hazard matrix, assembled into an `Instance` (see `instance.py` for the score).
+
+    b[i, j], f[j, c]  per asset kind from `hazards.py`, for the (cell, site) pairs in reach
+    w[i, c]           base rate by area in the class's zones, times hotspot factors; sum_i w[i, c] = 1
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.spatial import cKDTree
+
+from ..errors import InputError, Problem
+from . import hazards as hz
+from .geometry import CandidateSites, Cells, Geometry, build_cells, build_geometry, build_sites, side_names
+from .instance import Instance
+from .schema import Scenario
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ScenarioModel:
+    """A scenario made concrete: geometry, cells, candidate sites and the instance."""
+
+    scenario: Scenario
+    geometry: Geometry
+    cells: Cells
+    sites: CandidateSites
+    instance: Instance
+    sides: tuple[str, str] = ("side A", "side B")
+    seconds: float = 0.0
+
+
+def violation_weights(s: Scenario, cells: Cells, geo: Geometry) -> np.ndarray:
+    """w[i, c]: base rate by area in the class's zones, times the factors of hotspots in reach; normalised.
+
+    w[i, c] is proportional to area_i * prod_{h covers i, applies to c} factor_h for cells in
+    the zones of c, and 0 elsewhere.
+    """
+    zone_names = [z.name for z in s.zones]
+    tree = cKDTree(cells.xy_km)
+    mult = np.ones((len(cells), len(s.violations.classes)))
+    problems = []
+    for h in s.hotspots:
+        xy = np.concatenate(geo.to_km([h.lon], [h.lat]))
+        hit = np.asarray(tree.query_ball_point(xy, h.radius_km), dtype=int)
+        if len(hit) == 0:
+            d, _ = tree.query(xy)
+            problems.append(Problem(f"reaches no cell (the nearest cell is {d:.1f} km away)", s.source,
+                                    f"hotspots[{h.name}].radius_km", h.radius_km))
+            continue
+        for ci, c in enumerate(s.violations.classes):
+            if h.classes is None or c.name in h.classes:
+                mult[hit, ci] *= h.factor
+    W = np.zeros_like(mult)
+    for ci, c in enumerate(s.violations.classes):
+        allowed = np.isin(cells.zone, [zone_names.index(z) for z in (c.zones or zone_names)])
+        W[:, ci] = np.where(allowed, cells.area_km2 * mult[:, ci], 0.0)
+        if W[:, ci].sum() <= 0:
+            problems.append(Problem("its zones hold no cells", s.source, f"violations.classes[{c.name}].zones", c.zones))
+    if problems:
+        raise InputError(problems)
+    return W / W.sum(axis=0, keepdims=True)
+
+
+def build_model(s: Scenario) -> ScenarioModel:
+    """Geometry, cells, sites and the hazard matrix of a scenario."""
+    t0 = time.perf_counter()
+    geo = build_geometry(s)
+    cells = build_cells(s, geo)
+    sites = build_sites(s, geo)
+    W = violation_weights(s, cells, geo)
+    inst = build_instance(s, cells, sites, W)
+    model = ScenarioModel(s, geo, cells, sites, inst, sides=side_names(s, geo), seconds=time.perf_counter() - t0)
+    log.info("model: %s cells, %s candidate sites, %s nonzeros in %.2f s", f"{len(cells):,}", f"{len(sites):,}",
+             f"{inst.B.nnz:,}", model.seconds)
+    return model
+
+
+def build_instance(s: Scenario, cells: Cells, sites: CandidateSites, W: np.ndarray) -> Instance:
+    """Assemble B (cells x sites, CSC) asset by asset from KD-tree queries, and F, costs, caps."""
+    tree = cKDTree(cells.xy_km)
+    rows, cols, vals = [], [], []
+    F = np.zeros((len(sites), len(s.violations.classes)))
+    problems = []
+    for ai, a in enumerate(s.assets):
+        idx = np.flatnonzero(sites.asset == ai)
+        i, j = hz.reach(a, tree, cells.side, sites.xy_km[idx], sites.side[idx])
+        problems += _useless_sites(s, a, sites.index[idx], j, len(idx))
+        v = hz.pattern(a, i, j, len(idx), cells.area_km2)
+        rows.append(i)
+        cols.append(idx[j])
+        vals.append(v)
+        F[idx] = hz.class_factors(s, a)
+    if problems:
+        raise InputError(problems)
+    B = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                      shape=(len(cells), len(sites)))
+    B.sum_duplicates()
+    a_of = sites.asset
+    big = np.iinfo(np.int64).max
+    return Instance(
+        B=B, F=F, W=W,
+        share=np.array([c.share for c in s.violations.classes]),
+        cost_usd=np.array([s.assets[k].annual_usd for k in a_of], float),
+        observers=np.array([s.assets[k].observers for k in a_of], float),
+        site_cap=np.array([s.assets[k].max_units_per_site for k in a_of], int),
+        site_asset=a_of.astype(int),
+        asset_cap=np.array([big if a.max_units is None else a.max_units for a in s.assets], np.int64),
+        budget_usd=s.budget.annual_usd,
+        max_observers=np.inf if s.budget.max_observers is None else s.budget.max_observers,
+        is_sensor=np.array([s.assets[k].kind == "sensor" for k in a_of], bool),
+        duration_h=np.array([c.duration_h for c in s.violations.classes]),
+        names={"classes": [c.name for c in s.violations.classes], "assets": [a.name for a in s.assets]},
+    )
+
+
+def _useless_sites(s: Scenario, a, site_index: np.ndarray, j: np.ndarray, n_sites: int) -> list[Problem]:
+    """Listed sites that reach no cell, or an asset none of whose sites reaches a cell: likely typos."""
+    reached = np.bincount(j, minlength=n_sites) > 0
+    if a.sites.points is not None:
+        return [Problem(f"reaches no cell within radius_km = {a.radius_km:g}", s.source,
+                        f"assets[{a.name}].sites.points[{k}]", list(a.sites.points[k])) for k in site_index[~reached]]
+    if n_sites and not reached.any():
+        return [Problem("no candidate site reaches a cell: widen radius_km or bring offsets_km closer to the line",
+                        s.source, f"assets[{a.name}].radius_km", a.radius_km)]
+    return []

@@ -1,0 +1,162 @@
+"""Consistency rules that need more than one field of a scenario, one function per rule.
+
+Each rule returns the problems it finds (file, key path, value, message); `check_scenario`
+runs them all, so every problem of a file is reported at once.
+"""
+
+from __future__ import annotations
+
+import math
+
+from shapely.geometry import LineString
+
+from ..errors import InputError, Problem
+from .linefile import line_of
+from .schema import SIDES, Scenario
+
+
+def check_scenario(s: Scenario) -> list[Problem]:
+    """Every rule below, in order."""
+    out: list[Problem] = []
+    for rule in (check_line, check_zones, check_classes, check_hotspots, check_asset_names, check_sites,
+                 check_patrols, check_sensor_radius, check_budget):
+        out += rule(s)
+    return out
+
+
+def _p(s: Scenario, key: str, value, message: str) -> Problem:
+    return Problem(message, s.source, key, value)
+
+
+def check_line(s: Scenario) -> list[Problem]:
+    """Exactly one source, at least two points, simple, of positive length."""
+    line = s.line
+    if (line.geojson is None) == (line.coordinates is None):
+        return [_p(s, "line", "geojson and coordinates", "give exactly one of line.geojson or line.coordinates")]
+    try:
+        coords, _ = line_of(s)
+    except InputError as exc:
+        return exc.problems
+    key = "line.coordinates" if line.coordinates is not None else "line.geojson"
+    if len(coords) < 2:
+        return [_p(s, key, coords, "a line needs at least two points")]
+    if not LineString(coords).is_simple:
+        return [_p(s, key, line.geojson or coords, "the line crosses itself")]
+    if LineString(coords).length == 0:
+        return [_p(s, key, coords, "the line has zero length")]
+    return []
+
+
+def check_zones(s: Scenario) -> list[Problem]:
+    """Unique names, inner < outer, no overlap on a side."""
+    out = _duplicates(s, "zones", [z.name for z in s.zones])
+    for z in s.zones:
+        if z.inner_km >= z.outer_km:
+            out.append(_p(s, f"zones[{z.name}].inner_km", z.inner_km, f"must be below outer_km ({z.outer_km})"))
+    for side in SIDES:
+        bands = sorted((z.inner_km, z.outer_km, z.name) for z in s.zones if side in z.sides)
+        for (_, o1, n1), (i2, _, n2) in zip(bands, bands[1:]):
+            if i2 < o1:
+                out.append(_p(s, f"zones[{n2}].inner_km", i2, f"overlaps zone '{n1}' on side {side}"))
+    return out
+
+
+def check_classes(s: Scenario) -> list[Problem]:
+    """Unique names, shares that sum to 1, zones that exist."""
+    classes = s.violations.classes
+    zone_names = [z.name for z in s.zones]
+    out = _duplicates(s, "violations.classes", [c.name for c in classes])
+    total = sum(c.share for c in classes)
+    if abs(total - 1.0) > 1e-6:
+        out.append(_p(s, "violations.classes.share", round(total, 9), "shares must sum to 1"))
+    for c in classes:
+        for z in c.zones or []:
+            if z not in zone_names:
+                out.append(_p(s, f"violations.classes[{c.name}].zones", z,
+                              f"no such zone (zones: {', '.join(zone_names)})"))
+    return out
+
+
+def check_hotspots(s: Scenario) -> list[Problem]:
+    """Hotspots name classes that exist."""
+    names = [c.name for c in s.violations.classes]
+    return [_p(s, f"hotspots[{h.name}].classes", c, "no such violation class")
+            for h in s.hotspots for c in h.classes or [] if c not in names]
+
+
+def check_asset_names(s: Scenario) -> list[Problem]:
+    """Unique asset names; p_detect overrides name classes that exist; at least one side."""
+    names = [c.name for c in s.violations.classes]
+    out = _duplicates(s, "assets", [a.name for a in s.assets])
+    for a in s.assets:
+        out += [_p(s, f"assets[{a.name}].p_detect.{c}", a.p_detect[c], "no such violation class")
+                for c in a.p_detect if c not in names]
+        if not a.sides:
+            out.append(_p(s, f"assets[{a.name}].sides", [], "an asset needs at least one side"))
+    return out
+
+
+def check_sites(s: Scenario) -> list[Problem]:
+    """Sites given one way; spaced sites with finite, non-zero offsets."""
+    out = []
+    for a in s.assets:
+        key, sites = f"assets[{a.name}].sites", a.sites
+        if (sites.spacing_km is None) == (sites.points is None):
+            out.append(_p(s, key, sites.model_dump(exclude_defaults=True), "give exactly one of spacing_km or points"))
+        if sites.spacing_km is None:
+            continue
+        if not sites.offsets_km:
+            out.append(_p(s, f"{key}.offsets_km", [], "give at least one offset with spacing_km"))
+        for o in sites.offsets_km:
+            if not math.isfinite(o):
+                out.append(_p(s, f"{key}.offsets_km", o, "must be a finite number"))
+            elif o == 0:
+                out.append(_p(s, f"{key}.offsets_km", o, "an offset of 0 is on the line, on neither side"))
+    return out
+
+
+def check_patrols(s: Scenario) -> list[Problem]:
+    """patrols_per_day given, or derived from duty_share, and not both in disagreement."""
+    out = []
+    for a in s.assets:
+        if a.kind != "patrol":
+            continue
+        key, derived = f"assets[{a.name}]", a.patrols_from_observers
+        if "patrols_per_day" not in a.model_fields_set and not derived:
+            out.append(Problem("required key is missing (or give duty_share, with observers > 0, to derive it)",
+                               s.source, f"{key}.patrols_per_day"))
+        elif "patrols_per_day" in a.model_fields_set and derived is not None \
+                and not math.isclose(a.patrols_per_day, derived, rel_tol=1e-9):
+            out.append(_p(s, f"{key}.duty_share", a.duty_share,
+                          f"gives {derived:g} patrols a day (observers x duty_share / observers_per_patrol), "
+                          f"not patrols_per_day = {a.patrols_per_day:g}; give one of the two"))
+    return out
+
+
+def check_sensor_radius(s: Scenario) -> list[Problem]:
+    """A sensor's radius is at least half a cell, or it would be credited with whole cells."""
+    half = s.grid.cell_km / 2
+    return [_p(s, f"assets[{a.name}].radius_km", a.radius_km,
+               f"is below half a cell ({half:g} km): the sensor would be credited with whole cells; "
+               f"use grid.cell_km <= {2 * a.radius_km:g}")
+            for a in s.assets if a.kind == "sensor" and a.radius_km < half]
+
+
+def check_budget(s: Scenario) -> list[Problem]:
+    """The budget buys at least one unit."""
+    if not s.assets:
+        return []
+    cheapest = min(s.assets, key=lambda a: a.annual_usd)
+    if s.budget.annual_usd >= cheapest.annual_usd:
+        return []
+    return [_p(s, "budget.annual_usd", s.budget.annual_usd,
+               f"is below the cheapest unit ({cheapest.name}: {cheapest.annual_usd:,.0f} USD a year)")]
+
+
+def _duplicates(s: Scenario, key: str, names: list[str]) -> list[Problem]:
+    seen, out = set(), []
+    for n in names:
+        if n in seen:
+            out.append(_p(s, f"{key}[{n}].name", n, "the name is used twice"))
+        seen.add(n)
+    return out

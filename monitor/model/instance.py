@@ -1,0 +1,162 @@
+"""A placement problem as arrays: the sparse hazard matrix, weights, costs and caps; the score
+of a plan, and the one feasibility oracle every solver, baseline and check uses.
+
+With n[j] units at candidate site j, the summed hazard of class c in cell i is
+
+    u[i, c] = sum_j b[i, j] * f[j, c] * n[j]            (U = B @ (n * F))
+
+and the plan's score, the expected share of all violations it detects, is
+
+    D(n) = sum_c share_c * sum_i w[i, c] * (1 - exp(-u[i, c])),   sum_i w[i, c] = 1.
+
+`Instance` holds only arrays (B, F, W, costs, caps), so solvers and their tests need no
+geometry: `Instance.from_arrays` builds one by hand; `model.build.build_instance` from a scenario.
+
+Feasibility. A plan n keeps the budget when cost.n <= budget (1 + BUDGET_TOL): one relative
+tolerance, for the rounding of sums of costs, used everywhere a budget is compared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+BUDGET_TOL = 1e-9  # relative slack on the budget, for the rounding of sums of costs
+
+
+@dataclass
+class Instance:
+    """A placement problem as arrays: what solvers, metrics and evaluate share."""
+
+    B: sp.csc_matrix          # (cells, sites) hazard pattern b[i, j]
+    F: np.ndarray             # (sites, classes) class factor f[j, c]
+    W: np.ndarray             # (cells, classes) violation weights, each column sums to 1
+    share: np.ndarray         # (classes,)
+    cost_usd: np.ndarray      # (sites,) yearly cost of one unit
+    observers: np.ndarray     # (sites,) observers per unit
+    site_cap: np.ndarray      # (sites,) max units per site
+    site_asset: np.ndarray    # (sites,) asset index
+    asset_cap: np.ndarray     # (assets,) max units per asset
+    budget_usd: float
+    max_observers: float = np.inf
+    is_sensor: np.ndarray | None = None   # (sites,) sensors watch all the time; others search
+    duration_h: np.ndarray | None = None  # (classes,)
+    names: dict = field(default_factory=dict)  # class and asset names, for reports
+
+    @classmethod
+    def from_arrays(cls, hazard, weights, cost_usd, budget_usd, share=None, observers=None,
+                    site_cap=None, site_asset=None, asset_cap=None, max_observers=np.inf):
+        """An instance from a plain (cells x sites) hazard matrix, one class unless `weights` has more columns.
+
+        `hazard` may be dense or sparse; weights are normalised per class.
+        """
+        W = np.asarray(weights, float)
+        W = W[:, None] if W.ndim == 1 else W
+        W = W / W.sum(axis=0, keepdims=True)
+        B = sp.csc_matrix(hazard, dtype=float)
+        n_sites, n_cls = B.shape[1], W.shape[1]
+        site_asset = np.zeros(n_sites, int) if site_asset is None else np.asarray(site_asset)
+        n_assets = int(site_asset.max()) + 1 if n_sites else 1
+        return cls(
+            B=B, F=np.ones((n_sites, n_cls)), W=W,
+            share=np.full(n_cls, 1 / n_cls) if share is None else np.asarray(share, float),
+            cost_usd=np.broadcast_to(np.asarray(cost_usd, float), (n_sites,)).copy(),
+            observers=np.zeros(n_sites) if observers is None else np.asarray(observers, float),
+            site_cap=np.ones(n_sites, int) if site_cap is None else np.broadcast_to(site_cap, (n_sites,)).astype(int),
+            site_asset=site_asset,
+            asset_cap=np.full(n_assets, np.iinfo(np.int64).max) if asset_cap is None else np.asarray(asset_cap),
+            budget_usd=float(budget_usd), max_observers=max_observers,
+            is_sensor=np.ones(n_sites, bool), duration_h=np.ones(n_cls),
+        )
+
+    @property
+    def n_sites(self) -> int:
+        return self.B.shape[1]
+
+    def hazard(self, units: np.ndarray) -> np.ndarray:
+        """U[i, c] = sum_j b[i, j] f[j, c] n[j]."""
+        return np.asarray(self.B @ (np.asarray(units, float)[:, None] * self.F))
+
+    def detection_by_cell(self, units: np.ndarray) -> np.ndarray:
+        """P[i, c] = 1 - exp(-U[i, c])."""
+        return -np.expm1(-self.hazard(units))
+
+    def score(self, units: np.ndarray) -> float:
+        """D(n): the expected share of all violations detected."""
+        P = self.detection_by_cell(units)
+        return float(self.share @ (self.W * P).sum(axis=0))
+
+    def cost(self, units: np.ndarray) -> float:
+        return float(self.cost_usd @ units)
+
+    @property
+    def budget_limit_usd(self) -> float:
+        """The most a plan may cost: the budget with its rounding tolerance."""
+        return self.budget_usd * (1 + BUDGET_TOL)
+
+    def room(self, units: np.ndarray | None = None) -> "Room":
+        """What is left under the budget and caps after `units` (none by default), as a Room."""
+        return Room(self, np.zeros(self.n_sites, int) if units is None else units)
+
+    def fits_alone(self) -> np.ndarray:
+        """Sites where one unit alone keeps the budget and every cap."""
+        return self.room().fits_all()
+
+    def check(self, units: np.ndarray) -> list[str]:
+        """What a plan breaks: budget, observer cap, per-site and per-asset caps (empty if feasible)."""
+        n = np.asarray(units)
+        out = []
+        if (n < 0).any():
+            out.append("negative units")
+        if self.cost(n) > self.budget_limit_usd:
+            out.append(f"yearly cost {self.cost(n):,.0f} USD exceeds the budget {self.budget_usd:,.0f} USD")
+        if self.observers @ n > self.max_observers:
+            out.append(f"{self.observers @ n:g} observers exceed the cap of {self.max_observers:g}")
+        over = np.flatnonzero(n > self.site_cap)
+        if len(over):
+            out.append(f"{len(over)} sites hold more units than max_units_per_site")
+        per_asset = np.bincount(self.site_asset, weights=n, minlength=len(self.asset_cap))
+        for a in np.flatnonzero(per_asset > self.asset_cap):
+            name = self.names.get("assets", [])[a] if self.names.get("assets") else a
+            out.append(f"asset {name}: {per_asset[a]:g} units exceed max_units {self.asset_cap[a]}")
+        return out
+
+
+class Room:
+    """Budget, observers and units left after a plan, kept up to date as units are added.
+
+    `fits(j)` (one site, for loops that add a unit at a time) and `fits_all()` (every site,
+    vectorised) answer the same question: does one more unit at j keep the budget (unless
+    budget=False), the observer cap, max_units_per_site and the asset's max_units?
+    """
+
+    def __init__(self, inst: Instance, units: np.ndarray):
+        self.inst = inst
+        self.units = np.array(units, dtype=np.int64)
+        self.spent_usd = inst.cost(self.units)
+        self.observers = float(inst.observers @ self.units)
+        self.per_asset = np.bincount(inst.site_asset, weights=self.units,
+                                     minlength=len(inst.asset_cap)).astype(np.int64)
+
+    def fits(self, j: int) -> bool:
+        inst, a = self.inst, self.inst.site_asset[j]
+        return bool(self.units[j] < inst.site_cap[j] and self.per_asset[a] < inst.asset_cap[a]
+                    and self.spent_usd + inst.cost_usd[j] <= inst.budget_limit_usd
+                    and self.observers + inst.observers[j] <= inst.max_observers)
+
+    def fits_all(self, budget: bool = True, extra_usd: float = 0.0) -> np.ndarray:
+        """fits(j) for every site; `extra_usd` more money (a unit taken out), or no budget test."""
+        inst = self.inst
+        ok = ((self.units < inst.site_cap) & (self.per_asset[inst.site_asset] < inst.asset_cap[inst.site_asset])
+              & (self.observers + inst.observers <= inst.max_observers))
+        if budget:
+            ok &= self.spent_usd + inst.cost_usd <= inst.budget_limit_usd + extra_usd
+        return ok
+
+    def add(self, j: int, k: int = 1) -> None:
+        self.units[j] += k
+        self.spent_usd += k * self.inst.cost_usd[j]
+        self.observers += k * self.inst.observers[j]
+        self.per_asset[self.inst.site_asset[j]] += k

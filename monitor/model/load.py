@@ -1,0 +1,125 @@
+"""Reading a scenario: a TOML file, dotted-key overrides, and validation in two passes.
+
+Pydantic checks types and ranges field by field (`schema.py`); the consistency rules of
+`checks.py` then check what needs the whole file. Every problem becomes a `Problem` naming
+the file, the key path and the value, and all of them are raised at once as an
+`InputError`. A value that came from an override (a command-line flag) is reported under
+the flag's name when the caller says which flag set it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ..errors import InputError, Problem
+from .checks import check_scenario
+from .schema import KINDS, Scenario
+
+
+def load_scenario(path: str | Path, overrides: dict | None = None, flags: dict | None = None) -> Scenario:
+    """Read and validate a scenario file; raise InputError listing every problem found.
+
+    `overrides` maps dotted keys to values (for example {"budget.annual_usd": 5e6}) and is
+    applied before validation, so an override is checked like the file itself. `flags` maps
+    an overridden key to the flag that set it (`--budget-usd`), for the error message.
+    """
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(Problem(f"cannot read the file: {exc.strerror or exc}", str(path))) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(Problem(f"not valid TOML: {exc}", str(path))) from None
+    try:
+        return validate_scenario(apply_overrides(raw, overrides), source=str(path), base_dir=str(path.parent))
+    except InputError as exc:
+        raise _as_flags(exc, overrides, flags) from None
+
+
+def with_overrides(s: Scenario, overrides: dict | None, flags: dict | None = None) -> Scenario:
+    """A copy of a scenario with dotted-key overrides, validated again (the line is not read again)."""
+    if not overrides:
+        return s
+    try:
+        new = validate_scenario(apply_overrides(s.model_dump(), overrides), source=s.source, base_dir=s.base_dir,
+                                line=s._line)
+    except InputError as exc:
+        raise _as_flags(exc, overrides, flags) from None
+    return new
+
+
+def _as_flags(exc: InputError, overrides: dict | None, flags: dict | None) -> InputError:
+    """Problems with an overridden key, told as the flag's (or marked as an override)."""
+    out = []
+    for p in exc.problems:
+        if p.key in (overrides or {}):
+            flag = (flags or {}).get(p.key)
+            p = p.as_flag(flag) if flag else replace(p, origin="an override, not from the file")
+        out.append(p)
+    return InputError(out)
+
+
+def apply_overrides(raw: dict, overrides: dict | None) -> dict:
+    """Set dotted keys in a parsed TOML document (in place; returns it)."""
+    for key, value in (overrides or {}).items():
+        node = raw
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return raw
+
+
+def validate_scenario(raw: dict, source: str = "<memory>", base_dir: str = ".", line: tuple | None = None) -> Scenario:
+    """Validate a scenario given as a dict (as parsed from TOML); `line` is the line already read, if any."""
+    for reserved in ("source", "base_dir"):
+        if reserved in raw:
+            raise InputError(Problem("unknown key", source, reserved, raw[reserved]))
+    try:
+        scenario = Scenario.model_validate({**raw, "source": source, "base_dir": base_dir})
+    except ValidationError as exc:
+        raise InputError([_problem(source, raw, e) for e in exc.errors()]) from None
+    if line is not None and raw.get("line") is not None:
+        scenario._line = line
+    problems = check_scenario(scenario)
+    if problems:
+        raise InputError(problems)
+    return scenario
+
+
+def _problem(source: str, raw: dict, err: dict) -> Problem:
+    """A pydantic error as a Problem at its key path, naming list items by their name."""
+    key = _key_path(raw, err["loc"])
+    kind = err["type"]
+    if kind == "missing":
+        return Problem("required key is missing", source, key)
+    if kind == "extra_forbidden":
+        return Problem("unknown key", source, key, err["input"])
+    message = err["msg"]
+    message = message[0].lower() + message[1:]
+    if kind == "finite_number":
+        message = "must be a finite number (NaN and infinity are not allowed)"
+    return Problem(message, source, key, err["input"])
+
+
+def _key_path(raw: dict, loc: tuple) -> str:
+    parts: list[str] = []
+    node: object = raw
+    for part in loc:
+        if part == "[key]":
+            continue  # pydantic's marker for a bad dict key; the key itself is the previous part
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and part < len(node) else None
+            label = item.get("name") if isinstance(item, dict) else None
+            parts.append(f"[{label}]" if isinstance(label, str) else f"[{part}]")
+            node = item
+        elif isinstance(node, dict) and part not in node and part in KINDS and node.get("kind") == part:
+            continue  # the discriminator's tag, not a key of the file
+        else:
+            parts.append(("." if parts else "") + str(part))
+            node = node.get(part) if isinstance(node, dict) else None
+    return "".join(parts) or "(top level)"

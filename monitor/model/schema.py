@@ -1,0 +1,275 @@
+"""The scenario file's schema: pydantic models, frozen, unknown keys forbidden.
+
+Each field is documented by the docstring under it (the README's key table is made from
+them, see `monitor/model/keys.py`). Types and ranges are checked here, field by field;
+what needs the whole file (shares that sum to 1, names that refer to each other, a line
+that does not cross itself) is checked in `monitor/model/checks.py`, and reading a file
+with its overrides is `monitor/model/load.py`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+SIDES = ("A", "B")
+KINDS = ("sensor", "drone", "patrol")
+
+
+class StrictModel(BaseModel):
+    """The base of every table: frozen, unknown keys forbidden, no NaN or infinity."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, use_attribute_docstrings=True)
+
+
+# Strict numbers: TOML gives real numbers, so a string or a boolean where a number belongs
+# is a mistake to report, not to convert (a TOML integer is still a valid float).
+Positive = Annotated[float, Field(gt=0, strict=True)]
+Probability = Annotated[float, Field(ge=0, le=1, strict=True)]
+NonNegative = Annotated[float, Field(ge=0, strict=True)]
+Lon = Annotated[float, Field(ge=-180, le=180, strict=True)]
+Lat = Annotated[float, Field(ge=-90, le=90, strict=True)]
+Count = Annotated[int, Field(ge=0, strict=True)]
+Flag = Annotated[bool, Field(strict=True)]
+Side = Literal["A", "B"]
+Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+
+
+class LineConfig(StrictModel):
+    geojson: str | None = None
+    """GeoJSON file (LineString, or a FeatureCollection whose first feature is one), relative to the config."""
+    coordinates: list[tuple[Lon, Lat]] | None = None
+    """The line inline, as [lon, lat] pairs in WGS84."""
+    reference_length_km: Positive | None = None
+    """Length of the real line when the drawn one is simplified; densities are also given per km of it."""
+    side_names: tuple[str, str] | None = None
+    """Names of side A (left of the line's direction) and side B (right); the GeoJSON's left_side/right_side by default."""
+
+
+class Zone(StrictModel):
+    name: Name
+    """Zone name, referred to by violation classes."""
+    inner_km: NonNegative = 0.0
+    """Distance from the line where the band starts, on each side."""
+    outer_km: Positive
+    """Distance from the line where the band ends, on each side."""
+    sides: list[Side] = ["A", "B"]
+    """Sides the band lies on."""
+
+
+DEFAULT_DMZ = Zone(name="dmz", inner_km=0.0, outer_km=8.047 / 2)  # 5 miles wide: Kavanagh, Defense Priorities 2025
+
+
+class Grid(StrictModel):
+    cell_km: Positive = 1.0
+    """Cell length along the line."""
+    row_km: Positive | None = None
+    """Cell depth across the line (rows are spread evenly over each zone); cell_km by default."""
+
+
+class ViolationClass(StrictModel):
+    name: Name
+    """Class name (letters, digits, _ . -)."""
+    share: Probability
+    """Share of all violations that are of this class."""
+    duration_h: Positive
+    """How long one violation lasts (and can be seen)."""
+    zones: list[Name] | None = None
+    """Zones where it counts; all zones by default."""
+    p_detect: dict[Literal["sensor", "drone", "patrol"], Probability]
+    """Probability that one pass (or a sensor in range) of each asset kind notices it."""
+
+
+class Violations(StrictModel):
+    per_year: NonNegative
+    """Expected violations a year, for `detected_per_year`."""
+    classes: list[ViolationClass] = Field(min_length=1)
+    """The violation classes; their shares sum to 1."""
+
+
+class Hotspot(StrictModel):
+    name: Name
+    """Hotspot name."""
+    lon: Lon
+    """Longitude of its centre (WGS84)."""
+    lat: Lat
+    """Latitude of its centre (WGS84)."""
+    radius_km: Positive
+    """Cells whose centroid is within this distance are affected."""
+    factor: Positive
+    """Multiplier on the base rate of cells within radius_km."""
+    classes: list[Name] | None = None
+    """Classes it applies to; all by default."""
+
+
+class Sites(StrictModel):
+    spacing_km: Positive | None = None
+    """Candidate sites every spacing_km along the line, starting at half a spacing."""
+    offsets_km: list[Annotated[float, Field(strict=True)]] = []
+    """Signed offsets from the line for spaced sites: positive on side A, negative on side B."""
+    points: list[tuple[Lon, Lat]] | None = None
+    """Or a list of candidate sites as [lon, lat]."""
+
+
+class AssetBase(StrictModel):
+    name: Name
+    """Asset name, used in plans."""
+    capex_usd: NonNegative
+    """Purchase cost of one unit."""
+    lifetime_years: Positive
+    """Years over which the purchase is written off in the yearly cost."""
+    opex_usd_per_year: NonNegative
+    """Running cost of one unit a year (staff, maintenance, losses)."""
+    observers: Count = 0
+    """Observers per unit (counted against budget.max_observers)."""
+    operators: Count = 0
+    """Other staff per unit (operators, technicians)."""
+    sides: list[Side] = ["A", "B"]
+    """Sides where a unit may stand."""
+    max_units: Count | None = None
+    """Cap on units of this asset in a plan; none by default."""
+    max_units_per_site: Annotated[int, Field(ge=1, strict=True)] = 1
+    """Cap on units at one candidate site."""
+    sites: Sites
+    """Where candidate sites are."""
+    p_detect: dict[Name, Probability] = {}
+    """Per-class overrides of the class's p_detect for this asset's kind."""
+    radius_km: Positive
+    """Sensor range, or operating radius of a drone base or team site."""
+    availability: Probability = 1.0
+    """Share of the time the unit works (uptime, weather)."""
+
+    @property
+    def annual_usd(self) -> float:
+        """Yearly cost of one unit: capex written off over its lifetime plus running cost."""
+        return self.capex_usd / self.lifetime_years + self.opex_usd_per_year
+
+
+class SensorAsset(AssetBase):
+    kind: Literal["sensor"]
+    """sensor: watches all the time within radius_km."""
+    crosses_line: Flag = True
+    """Whether it sees cells on the other side of the line."""
+
+
+class DroneAsset(AssetBase):
+    kind: Literal["drone"]
+    """drone: a drone system flying from a base, searching within radius_km."""
+    speed_kmh: Positive
+    """Cruise speed while searching."""
+    endurance_h: Positive
+    """Flight time of one sortie."""
+    sorties_per_day: Positive
+    """Sorties a day per unit."""
+    swath_km: Positive
+    """Width of ground its sensor watches."""
+    crosses_line: Flag = True
+    """Whether it flies over the other side of the line."""
+
+    @property
+    def flight_hours_per_day(self) -> float:
+        return self.endurance_h * self.sorties_per_day
+
+    @property
+    def sweep_km2_per_day(self) -> float:
+        """S = speed x swath x flight hours a day x availability (docs/model.md)."""
+        return self.speed_kmh * self.swath_km * self.flight_hours_per_day * self.availability
+
+
+class PatrolAsset(AssetBase):
+    kind: Literal["patrol"]
+    """patrol: a team of observers at a team site, patrolling within radius_km."""
+    patrols_per_day: Positive | None = None
+    """Patrols the team runs a day; if left out, derived from its observers: observers x duty_share / observers_per_patrol."""
+    observers_per_patrol: Annotated[int, Field(ge=1)] = 2
+    """Observers on one patrol: 2 of different nationalities, plus a host liaison officer not counted here (a Norwegian UNIIMOG observer's memoir)."""
+    duty_share: Probability | None = None
+    """Share of the team's observers out on patrol on an average day, the rest being on leave, in rotation, resting or keeping the team site."""
+    patrol_km: Positive
+    """Length of one patrol."""
+    view_width_km: Positive
+    """Width of the strip a patrol watches."""
+    speed_kmh: Positive
+    """Patrol speed, for patrol hours."""
+    response_speed_kmh: Positive
+    """Travel speed when answering a reported violation."""
+    crosses_line: Flag = False
+    """Ground observers stay on their own side by default."""
+
+    @model_validator(mode="after")
+    def _derive_patrols(self) -> "PatrolAsset":
+        """Fill patrols_per_day from the observers when the file leaves it out (checked in _check_semantics)."""
+        if self.patrols_per_day is None and self.patrols_from_observers:
+            object.__setattr__(self, "patrols_per_day", self.patrols_from_observers)  # frozen: set once, here
+        return self
+
+    @property
+    def patrols_from_observers(self) -> float | None:
+        """observers x duty_share / observers_per_patrol: patrols a day the team's observers can man; none without duty_share."""
+        if self.duty_share is None:
+            return None
+        return self.observers * self.duty_share / self.observers_per_patrol
+
+    @property
+    def sweep_km2_per_day(self) -> float:
+        """S = patrols a day x patrol length x view width (docs/model.md)."""
+        return self.patrols_per_day * self.patrol_km * self.view_width_km * self.availability
+
+
+Asset = Annotated[Union[SensorAsset, DroneAsset, PatrolAsset], Field(discriminator="kind")]
+
+
+class Budget(StrictModel):
+    annual_usd: Positive
+    """Yearly budget: the sum over units of capex / lifetime + opex."""
+    max_observers: Count | None = None
+    """Cap on observers over all assets; none by default."""
+
+
+class MetricsConfig(StrictModel):
+    segment_km: Positive = 10.0
+    """Length of the segments for the worst-segment metric."""
+    target_detection: Probability = 0.5
+    """Detection a stretch of line must reach to count as covered."""
+
+
+class Scenario(StrictModel):
+    name: Name
+    """Scenario name (used for the default output folder)."""
+    description: str = ""
+    """Free text."""
+    seed: Count = 0
+    """Random seed, for the parts of the tool that draw random numbers."""
+    line: LineConfig
+    """The line: [line]."""
+    zones: list[Zone] = Field(default=[DEFAULT_DMZ], min_length=1)
+    """Bands along the line: [[zones]]. Default: a 5-mile (8.047 km) DMZ, half on each side (Kavanagh 2025)."""
+    grid: Grid = Grid()
+    """Cell sizes: [grid]."""
+    violations: Violations
+    """What is to be detected: [violations] and [[violations.classes]]."""
+    hotspots: list[Hotspot] = []
+    """Places where violations concentrate: [[hotspots]]."""
+    assets: list[Asset] = Field(min_length=1)
+    """Sensors, drones and patrol teams: [[assets]], each with kind = sensor | drone | patrol."""
+    budget: Budget
+    """The yearly budget and the observer cap: [budget]."""
+    metrics: MetricsConfig = MetricsConfig()
+    """Settings of the plan metrics: [metrics]."""
+
+    # Filled by load_scenario, not by the file.
+    source: str = Field(default="<memory>", exclude=True)
+    base_dir: str = Field(default=".", exclude=True)
+    _line: tuple | None = PrivateAttr(default=None)  # (lon/lat points, properties), read once (model/linefile.py)
+
+    def asset(self, name: str) -> AssetBase:
+        return next(a for a in self.assets if a.name == name)
+
+    def p_detect(self, asset: AssetBase, cls: ViolationClass) -> float:
+        """Probability that one pass of `asset` notices a violation of `cls`."""
+        return asset.p_detect.get(cls.name, cls.p_detect.get(asset.kind, 0.0))
+
+    def line_path(self) -> Path | None:
+        return None if self.line.geojson is None else Path(self.base_dir) / self.line.geojson

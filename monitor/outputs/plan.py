@@ -1,0 +1,101 @@
+"""The documents of a plan: plan.json, placements.geojson, cells.csv, the baselines' plan files,
+and the set of files a solve writes (with map.png and report.md).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+
+from .._version import __version__
+from ..model.build import ScenarioModel
+from ..model.metrics import placements, plan_metrics, scenario_size
+from .files import dumps, write_files
+from .plots import plan_png
+from .text import report_md
+
+
+def solver_record(sol) -> dict:
+    """plan.json's `solver`: name, status, objective, bound, gap, seconds and the phase log."""
+    return {"name": sol.solver, "status": str(sol.status), "objective": sol.objective, "bound": sol.bound,
+            "gap": sol.gap, "seconds": sol.seconds, "log": sol.log}
+
+
+def plan_document(model: ScenarioModel, units: np.ndarray, solver: dict | None, metrics: dict | None = None,
+                  baselines: list[dict] | None = None, baselines_skipped: list[str] | None = None,
+                  baseline: dict | None = None) -> dict:
+    """The content of plan.json (docs/outputs.md); `baselines` are Baseline.summary() records.
+
+    `solver` is `solver_record(solution)`, or None for a plan no solver made (a baseline,
+    described by `baseline`).
+    """
+    s = model.scenario
+    m = metrics if metrics is not None else plan_metrics(model, units)
+    doc = {
+        "monitor_version": __version__,
+        "scenario": s.name,
+        "config": s.source,
+        "seed": s.seed,
+        "budget_usd": s.budget.annual_usd,
+        "max_observers": s.budget.max_observers,
+        "size": scenario_size(model),
+        "solver": solver,
+        "cost": {"annual_usd": m["annual_usd"], "capex_usd": m["capex_usd"],
+                 "opex_usd_per_year": m["opex_usd_per_year"], "observers": m["observers"],
+                 "operators": m["operators"]},
+        "metrics": m,
+        "placements": placements(model, units),
+    }
+    if baseline is not None:
+        doc["baseline"] = baseline
+    if baselines is not None:
+        doc["baselines"] = baselines
+        doc["baselines_skipped"] = list(baselines_skipped or [])
+    return doc
+
+
+def baseline_document(model: ScenarioModel, b) -> dict:
+    """A baseline (studies.baselines.Baseline) as a plan.json document, so `monitor evaluate` can re-score it."""
+    about = {"name": b.name, "description": b.description, "notes": b.notes, "problems": b.problems}
+    return plan_document(model, b.units, None, metrics=b.metrics, baseline=about)
+
+
+def placements_geojson(model: ScenarioModel, units: np.ndarray) -> dict:
+    feats = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
+              "properties": p} for p in placements(model, units)]
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def cells_csv(model: ScenarioModel, units: np.ndarray) -> str:
+    """One row per cell: position, side, zone, area, then weight_<class> and detection_<class>."""
+    s, c, inst = model.scenario, model.cells, model.instance
+    P = inst.detection_by_cell(units)
+    names = [k.name for k in s.violations.classes]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["cell", "lon", "lat", "s_km", "offset_km", "side", "zone", "area_km2"]
+               + [f"weight_{n}" for n in names] + [f"detection_{n}" for n in names])
+    zones = [z.name for z in s.zones]
+    for i in range(len(c)):
+        w.writerow([i, f"{c.lon[i]:.6f}", f"{c.lat[i]:.6f}", f"{c.s_km[i]:.3f}", f"{c.offset_km[i]:.3f}",
+                    model.sides[c.side[i]], zones[c.zone[i]], f"{c.area_km2[i]:.6f}"]
+                   + [f"{x:.6e}" for x in inst.W[i]] + [f"{x:.9f}" for x in P[i]])
+    return buf.getvalue()
+
+
+def write_plan(out_dir: str | Path, model: ScenarioModel, doc: dict, units: np.ndarray,
+               baselines: list = ()) -> list[Path]:
+    """Every output of a solve in `out_dir`: plan.json, placements.geojson, cells.csv, map.png,
+    report.md, and baselines/<name>.json for each baseline; each file whole. Returns the paths."""
+    files = {
+        "plan.json": dumps(doc),
+        "placements.geojson": dumps(placements_geojson(model, units)),
+        "cells.csv": cells_csv(model, units),
+        "map.png": plan_png(model, units, doc),
+        "report.md": report_md(doc),
+    }
+    files.update({f"baselines/{b.name}.json": dumps(baseline_document(model, b)) for b in baselines})
+    return write_files(out_dir, files)

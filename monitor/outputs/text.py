@@ -1,0 +1,144 @@
+"""Text of a plan for people: the summary printed on stdout, report.md, and number formats."""
+
+from __future__ import annotations
+
+from ..model.instance import BUDGET_TOL
+
+
+def pct(x) -> str:
+    return "n/a" if x is None else f"{100 * x:.2f}%"
+
+
+def usd(x) -> str:
+    return f"${x / 1e6:,.2f}M"
+
+
+def summary_rows(doc: dict) -> list[tuple[str, str]]:
+    """The figures shown on stdout and at the top of report.md."""
+    m, sv, cost = doc["metrics"], doc["solver"], doc["cost"]
+    units = ", ".join(f"{k} {v}" for k, v in m["units_by_asset"].items())
+    ws = m["worst_segment"]
+    mttd = m["mean_time_to_detection_h"]
+    resp = m["mean_response_h"]
+    solver = [] if sv is None else [
+        ("solver bound / gap", f"{pct(sv['bound'])} / {pct(sv['gap'])} ({sv['name']}, {sv['status']}, {sv['seconds']:.2f} s)")]
+    return [("detection (expected share of violations)", pct(m["detection"]))] + solver + [
+        ("by class", ", ".join(f"{k} {pct(v)}" for k, v in m["by_class"].items())),
+        ("by side", ", ".join(f"{k} {pct(v['detection'])}" for k, v in m["by_side"].items())),
+        (f"worst {m['segment_km']:g}-km segment", f"km {ws['from_km']:.0f}-{ws['to_km']:.0f}: {pct(ws['detection'])}"),
+        (f"line at or above {pct(m['target_detection'])}", pct(m["line_share_above_target"])),
+        ("detected a year", f"{m['detected_per_year']:,.0f} of {m['violations_per_year']:,.0f}"),
+        ("mean time to detection", "n/a" if mttd is None else f"{mttd:.2f} h"),
+        ("mean response time of teams", "n/a" if resp is None else f"{resp:.2f} h"),
+        ("yearly cost / budget", f"{usd(cost['annual_usd'])} / {usd(doc['budget_usd'])}"),
+        ("purchase cost", usd(cost["capex_usd"])),
+        ("observers / operators", f"{cost['observers']} / {cost['operators']}"),
+        ("patrols a day / drone flight hours a day", f"{m['patrols_per_day']:g} / {m['drone_flight_hours_per_day']:g}"),
+        ("units", units),
+    ]
+
+
+def summary_text(doc: dict) -> str:
+    rows = summary_rows(doc)
+    width = max(len(k) for k, _ in rows)
+    head = f"{doc['scenario']}: {doc['size']['cells']:,} cells, {sum(doc['size']['candidate_sites'].values()):,} candidate sites"
+    lines = [head] + [f"  {k:<{width}}  {v}" for k, v in rows]
+    table = baseline_table(doc)
+    if table:
+        w = [max(len(r[k]) for r in table) for k in range(len(table[0]))]
+        lines.append(f"  beside the baselines (uniform ones sized to the budget, {usd(doc['budget_usd'])} a year; "
+                     "all scored by the same model):")
+        lines += ["    " + "  ".join(c.ljust(w[k]) if k == 0 else c.rjust(w[k]) for k, c in enumerate(r)).rstrip()
+                  for r in table]
+    lines += [f"  {n}" for n in doc.get("baselines_skipped", [])]
+    return "\n".join(lines) + "\n"
+
+
+def baseline_table(doc: dict) -> list[list[str]]:
+    """Header, this plan, then each baseline: detection, worst segment, observers, yearly cost, within budget."""
+    if not doc.get("baselines"):
+        return []
+    m, seg = doc["metrics"], doc["metrics"]["segment_km"]
+    rows = [["plan", "detection", f"worst {seg:g}-km", "observers", "patrols a day", "yearly cost", "keeps budget"],
+            ["this plan", pct(m["detection"]), pct(m["worst_segment"]["detection"]), str(m["observers"]),
+             f"{m['patrols_per_day']:g}", usd(m["annual_usd"]),
+             "yes" if m["annual_usd"] <= doc["budget_usd"] * (1 + BUDGET_TOL) else "no: over budget"]]
+    for b in doc["baselines"]:
+        rows.append([b["name"], pct(b["detection"]), pct(b["worst_segment"]["detection"]), str(b["observers"]),
+                     f"{b['patrols_per_day']:g}", usd(b["annual_cost_usd"]),
+                     "yes" if b["feasible"] else "no: " + "; ".join(
+                         "over budget" if q.startswith("yearly cost") else q for q in b["problems"])])
+    return rows
+
+
+def report_md(doc: dict) -> str:
+    """A readable report of the plan; every figure is one of plan.json's."""
+    m = doc["metrics"]
+    lines = [f"# Monitoring plan: {doc['scenario']}", "",
+             f"Config `{doc['config']}`, seed {doc['seed']}, monitor {doc['monitor_version']}.", "",
+             "| figure | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in summary_rows(doc)]
+    lines += ["", "## Detection by class", "", "| class | detection | mean time to detection |", "|---|---|---|"]
+    for k, v in m["by_class"].items():
+        t = m["mean_time_to_detection_h_by_class"][k]
+        lines.append(f"| {k} | {pct(v)} | {'n/a' if t is None else f'{t:.2f} h'} |")
+    lines += ["", "## By side", "", "| side | share of violations | detection |", "|---|---|---|"]
+    for k, v in m["by_side"].items():
+        lines.append(f"| {k} ({v['side']}) | {pct(v['share_of_violations'])} | {pct(v['detection'])} |")
+    table = baseline_table(doc)
+    if table:
+        lines += ["", "## Beside the baselines", "",
+                  "Each baseline is scored by the same model; the uniform ones buy what the same yearly budget "
+                  f"({usd(doc['budget_usd'])}) buys, `uniimog_density` costs what UNIIMOG's density costs here "
+                  "(see docs/model.md, section Baselines).", "",
+                  "| " + " | ".join(table[0]) + " |", "|" + "---|" * len(table[0])]
+        lines += ["| " + " | ".join(r) + " |" for r in table[1:]]
+        lines += [""] + [f"- `{b['name']}`: {b['description']}" + "".join(f"; {n}" for n in b["notes"])
+                         for b in doc["baselines"]]
+        lines += [f"- {n}" for n in doc.get("baselines_skipped", [])]
+    lines += ["", "## Placements", "", "| asset | kind | sites used | units |", "|---|---|---|---|"]
+    per: dict[str, list] = {}
+    for p in doc["placements"]:
+        per.setdefault(p["asset"], [p["kind"], 0, 0])
+        per[p["asset"]][1] += 1
+        per[p["asset"]][2] += p["units"]
+    for k, (kind, nsites, nunits) in per.items():
+        lines.append(f"| {k} | {kind} | {nsites} | {nunits} |")
+    size = doc["size"]
+    lines += ["", "## Scenario", "",
+              f"Line {size['line_km']:,.1f} km as drawn (geodesic {size['geodesic_km']:,.1f} km"
+              + (f", reference {size['reference_length_km']:,.0f} km" if size["reference_length_km"] else "") + "); "
+              + ", ".join(f"zone {k} {v:,.0f} km²" for k, v in size["zone_km2"].items())
+              + f"; {size['cells']:,} cells; {size['matrix_nonzeros']:,} hazard-matrix nonzeros.", "",
+              "Detection is the model's expected share of violations detected (docs/model.md: independent units, "
+              "sensors within their radius, drones and patrols as random search). The solver's bound is an "
+              "upper bound on the best plan's detection under the same budget; the gap is (bound - plan) / bound.", ""]
+    return "\n".join(lines)
+
+
+def validate_text(source: str, size: dict) -> str:
+    """What `monitor validate` prints: the scenario's size."""
+    ref = f" (reference {size['reference_length_km']:,.0f} km)" if size["reference_length_km"] else ""
+    zones = ", ".join(f"{k} {v:,.1f} km2" for k, v in size["zone_km2"].items())
+    sites = ", ".join(f"{k} {v:,}" for k, v in size["candidate_sites"].items())
+    hot = size["hotspot_weight_share"]
+    lines = [f"{source}: valid",
+             f"  line             {size['line_km']:,.1f} km as drawn{ref}",
+             f"  zones            {zones}",
+             f"  cells            {size['cells']:,}",
+             f"  candidate sites  {sites}",
+             f"  matrix nonzeros  {size['matrix_nonzeros']:,}"]
+    if hot is not None:
+        lines.append(f"  at hotspots      {100 * hot:.1f}% of violations")
+    lines.append(f"  budget           ${size['budget_usd']:,.0f} a year")
+    return "\n".join(lines) + "\n"
+
+
+def evaluate_text(res: dict) -> str:
+    """What `monitor evaluate` prints: whether the plan keeps the budget and caps, then its figures."""
+    doc = {"metrics": res["metrics"], "cost": res["cost"], "budget_usd": res["budget_usd"], "solver": None}
+    rows = summary_rows(doc)
+    width = max(len(k) for k, _ in rows)
+    head = f"{res['plan']} on {res['scenario']}: " + ("keeps the budget and caps" if res["feasible"]
+                                                       else "BREAKS " + "; ".join(res["problems"]))
+    return "\n".join([head] + [f"  {k:<{width}}  {v}" for k, v in rows]) + "\n"

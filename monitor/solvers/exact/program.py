@@ -1,0 +1,134 @@
+"""The exact solver's program: the outer approximation as an LP or MIP over n | v | z.
+
+    max  sum_k w_k z_k
+    s.t. v[g, m] = sum_{j in m} B[g, j] n_j                  (hazard counts)
+         z_k <= sum_m sub[k, m] v[g, m]                      (subadditive)
+         z_k <= alpha_r + sum_m slope_rm F[m, c] v[g, m]     (tangent and secant cuts r of k: one
+                                                              slope for sensors, one for the rest)
+         sum_j cost_j n_j <= budget                          (budget)
+         sum_j observers_j n_j <= max_observers              (observer cap)
+         sum_{j of asset a} n_j <= max_units_a               (asset caps)
+         0 <= n_j <= max_units_per_site, n integer;  0 <= z_k <= g(most reachable hazard)
+
+Every cut holds for every integer plan (the proofs are in `monitor/solvers/outer.py`), so the
+optimum of any relaxation of this program is an upper bound on the best plan.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ...model.instance import Instance
+from ..outer import Pieces
+from .options import Tuning
+
+
+class Program:
+    """The LP/MIP above, with columns n | v | z and cuts appended as rows.
+
+    When substituting v = V n into the rows takes no more nonzeros than keeping v (yes/no
+    coverage: one count per piece), v is left out and the rows act on n directly: the same
+    program, smaller, which the MIP solvers' presolve and LP handle faster.
+    """
+
+    def __init__(self, inst: Instance, pc: Pieces, ub_n: np.ndarray, tuning: Tuning = Tuning(),
+                 direct: bool | None = None):
+        from ..lp import LinearModel  # ortools loads here, not at `import monitor`
+
+        J, NV, K = pc.n_sites, pc.V.shape[0], pc.K
+        self.inst, self.pc, self.tuning = inst, pc, tuning
+        HV = (pc.H @ pc.V).tocsr()
+        self.direct = HV.nnz <= pc.H.nnz + pc.V.nnz if direct is None else direct
+        self.HL = (pc.HL @ pc.V).tocsr() if self.direct else pc.HL
+        self.lm = LinearModel()
+        self.n = self.lm.add_vars(np.zeros(J), ub_n)
+        if self.direct:  # rows over n: u = (H V) n
+            self.H, sub = HV, (pc.sub @ pc.V).tocsr()
+            self.v = self.lm.add_vars(np.zeros(0), np.inf)
+            self.z = self.lm.add_vars(np.zeros(K), pc.z_max, obj=pc.w)
+            self.sub_rows = self.lm.add_rows(sp.hstack([-sub, sp.identity(K, format="csr")]), -np.inf, 0.0)  # subadditive
+        else:  # rows over v = V n
+            self.H = pc.H
+            self.v = self.lm.add_vars(np.zeros(NV), np.inf)
+            self.z = self.lm.add_vars(np.zeros(K), pc.z_max, obj=pc.w)
+            I_v, I_z = sp.identity(NV, format="csr"), sp.identity(K, format="csr")
+            self.lm.add_rows(sp.hstack([pc.V, -I_v]), 0.0, 0.0)                                   # counts
+            self.sub_rows = self.lm.add_rows(sp.hstack([sp.csr_matrix((K, J)), -pc.sub, I_z]), -np.inf, 0.0)  # subadditive
+        side = [inst.cost_usd[None, :]]
+        limits = [inst.budget_limit_usd]                                                  # budget
+        if np.isfinite(inst.max_observers) and (inst.observers > 0).any():
+            side.append(inst.observers[None, :])
+            limits.append(inst.max_observers)                                                     # observers
+        for a in np.flatnonzero(inst.asset_cap < np.iinfo(np.int64).max):
+            side.append((inst.site_asset == a)[None, :].astype(float))
+            limits.append(float(inst.asset_cap[a]))                                               # asset caps
+        self.lm.add_rows(sp.csr_matrix(np.vstack(side)), -np.inf, np.array(limits))
+        self.cuts = 0
+
+    def add_cuts(self, n: np.ndarray, z: np.ndarray | None) -> int:
+        """Cuts at the hazards of plan n for pieces whose z exceeds them (all pieces if z is None)."""
+        pc, tol, min_slope = self.pc, self.tuning.cut_tol, self.tuning.min_slope
+        u, uL = pc.hazard(n), pc.lattice_hazard(n)
+        ks = np.arange(pc.K) if z is None else np.flatnonzero(z > -np.expm1(-u) + tol)
+        if len(ks) == 0:
+            return 0
+        alpha, sigma, tau = pc.cuts_at(u, uL, ks)
+        rhs = alpha + sigma * uL[ks] + tau * (u[ks] - uL[ks])
+        # a slope below min_slope only matters past detection 1 - 1e-9: z <= z_max covers it, and
+        # such coefficients upset MIP solvers' tolerances
+        keep = np.minimum(sigma, tau) >= min_slope
+        # a secant through the origin (no lattice point below u_L but 0) is implied by the
+        # subadditive row, whose slopes g(lo)/lo are at most g(t2)/t2 and 1 as g(x)/x falls
+        keep &= alpha > 0
+        if z is not None:
+            keep &= z[ks] > rhs + tol
+        ks, alpha, sigma, tau, rhs = ks[keep], alpha[keep], sigma[keep], tau[keep], rhs[keep]
+        if z is not None and len(ks) > self.tuning.max_cuts:  # the most violated (by weight) first: re-solves stay short
+            top = np.argsort(-pc.w[ks] * (z[ks] - rhs), kind="stable")[:self.tuning.max_cuts]
+            ks, alpha, sigma, tau = ks[top], alpha[top], sigma[top], tau[top]
+        if len(ks) == 0:
+            return 0
+        R = len(ks)
+        HL = self.HL[ks]  # over n (direct) or over v
+        left = -(sp.diags(sigma) @ HL + sp.diags(tau) @ (self.H[ks] - HL))
+        if not self.direct:
+            left = sp.hstack([sp.csr_matrix((R, pc.n_sites)), left])
+        rows = sp.hstack([left, sp.csr_matrix((np.ones(R), (np.arange(R), ks)), shape=(R, pc.K))])
+        self.lm.add_rows(rows, -np.inf, alpha)
+        self.cuts += R
+        return R
+
+    def point(self, n: np.ndarray) -> np.ndarray:
+        """All variables for plan n (z at the true detection), as a MIP hint."""
+        v = self.pc.V @ n
+        z = np.minimum(-np.expm1(-(self.pc.H @ v)), self.pc.z_max)
+        return np.concatenate([n, v, z]) if not self.direct else np.concatenate([n, z])
+
+
+def fix_by_reduced_cost(prog: Program, r, ub_n: np.ndarray, best: float) -> tuple[float, int]:
+    """Fix sites that no plan better than `best` can use differently from the LP optimum x*.
+
+    LP duality: every plan x scores at most LP* + d.(x - x*) (d the reduced costs, each term
+    <= 0 at an optimal basis). A site at 0 with LP* + d_j < best cannot hold a unit in a plan
+    better than best; one at its cap with LP* - d_j < best cannot lose one. Returns `best`
+    (no excluded plan beats it) and the number of sites fixed.
+    """
+    x, d = r.x[prog.n], r.reduced[prog.n]
+    margin = prog.tuning.fix_tol * max(abs(r.objective), 1.0)
+    at_zero = (x <= 1e-9) & (ub_n > 0) & (r.objective + d < best - margin)
+    at_cap = (x >= ub_n - 1e-9) & (ub_n > 0) & (r.objective - d < best - margin)
+    if at_zero.any():
+        prog.lm.set_bounds(prog.n[at_zero], 0.0, 0.0)
+    if at_cap.any():
+        prog.lm.set_bounds(prog.n[at_cap], ub_n[at_cap], ub_n[at_cap])
+    return best, int(at_zero.sum() + at_cap.sum())
+
+
+def round_down(inst: Instance, n: np.ndarray) -> np.ndarray:
+    """Units the LP sets to at least 1/2, dropping the least-set until the caps and budget hold."""
+    units = np.minimum(np.floor(n + 0.5), inst.site_cap).astype(int)
+    while inst.check(units) and units.any():
+        placed = np.flatnonzero(units > 0)
+        units[placed[np.argmin(n[placed] - units[placed])]] -= 1
+    return units

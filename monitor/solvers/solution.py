@@ -1,0 +1,58 @@
+"""What every solver returns: a plan, its score, an upper bound on the optimum and the gap."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+
+from ..errors import InputError, Problem
+
+
+class Status(StrEnum):
+    """How a solve ended."""
+
+    OPTIMAL = "optimal"          # the gap is at most the target gap
+    FEASIBLE = "feasible"        # the method ended (greedy, local optimum of swaps) with a certified gap
+    TIME_LIMIT = "time_limit"    # the time limit ended it first
+    INTERRUPTED = "interrupted"  # Ctrl-C ended it: the best plan so far, with its bound
+
+
+@dataclass
+class Solution:
+    """A plan with its score, the solver's upper bound on the optimum and the relative gap.
+
+    gap = (bound - objective) / bound, so the best plan is at most `gap` better than this one.
+    """
+
+    units: np.ndarray
+    objective: float
+    bound: float | None
+    solver: str
+    seconds: float
+    status: Status = Status.FEASIBLE
+    log: list[dict] = field(default_factory=list)
+
+    @property
+    def gap(self) -> float | None:
+        if self.bound is None:
+            return None
+        return relative_gap(self.objective, self.bound)
+
+    def __repr__(self) -> str:
+        bound = "none" if self.bound is None else f"{self.bound:.6f}"
+        gap = "none" if self.gap is None else f"{100 * self.gap:.3f}%"
+        return (f"Solution({self.solver}, {self.status}, objective={self.objective:.6f}, bound={bound}, "
+                f"gap={gap}, units={int(self.units.sum())}, {self.seconds:.2f} s)")
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """(bound - objective) / bound, never below 0; 0 when the bound is 0 (nothing to detect)."""
+    return max(bound - objective, 0.0) / bound if bound > 0 else 0.0
+
+
+def option_problem(name: str, value, ok: bool, message: str) -> None:
+    """Raise InputError naming the option as its command-line flag unless `ok`."""
+    if not ok:
+        raise InputError(Problem(message, key="--" + name.replace("_", "-"), value=value))

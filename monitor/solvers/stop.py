@@ -1,0 +1,46 @@
+"""Stopping a solve early on Ctrl-C, at the next safe point, with the best plan so far.
+
+A solve runs inside `sigint_stops()`: the first SIGINT sets a flag instead of raising
+KeyboardInterrupt, so every phase can finish its step and return its plan and bound; a
+second SIGINT raises KeyboardInterrupt as usual. Solvers poll `requested()` between steps,
+and `lp.py` passes the flag to OR-Tools through a SolveInterrupter, so a running LP or MIP
+stops too. Outside the main thread (a notebook's worker, a pool process) signals are left
+alone and the flag can still be set by `request()`.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+
+_FLAG = threading.Event()
+
+
+def requested() -> bool:
+    """Whether a stop was asked for since the current solve began."""
+    return _FLAG.is_set()
+
+
+def request() -> None:
+    """Ask the running solve to stop at its next safe point."""
+    _FLAG.set()
+
+
+@contextmanager
+def sigint_stops():
+    """Within the block, the first Ctrl-C asks for a stop; the second raises KeyboardInterrupt."""
+    _FLAG.clear()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_sigint(signum, frame):
+        request()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
