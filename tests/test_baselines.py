@@ -96,7 +96,8 @@ def test_uniimog_config_skips_baselines_it_lacks_the_assets_for():
 # --- every solve compares --------------------------------------------------------------------
 
 def test_solve_writes_baselines_beside_the_plan(tmp_path):
-    res = solve(TOY, out=tmp_path)
+    res = solve(TOY)
+    res.write(tmp_path)
     doc = json.loads((tmp_path / "plan.json").read_text())
     names = [b["name"] for b in doc["baselines"]]
     assert names == ["uniimog_density", "uniform_tower", "uniform_drone", "uniform_team"]
@@ -104,7 +105,7 @@ def test_solve_writes_baselines_beside_the_plan(tmp_path):
         assert {"name", "detection", "worst_segment", "observers", "annual_cost_usd", "feasible"} <= set(b)
         assert b["feasible"] == (b["annual_cost_usd"] <= doc["budget_usd"])
         # Written like any plan: `evaluate` re-scores it to the same detection.
-        again = evaluate(TOY, tmp_path / "baselines" / f"{b['name']}.json")
+        again = evaluate(TOY, tmp_path / "baselines" / f"{b['name']}.json").to_dict()
         assert again["metrics"]["detection"] == pytest.approx(b["detection"], abs=1e-12)
         assert again["feasible"] == b["feasible"]
     report = (tmp_path / "report.md").read_text()
@@ -118,7 +119,7 @@ def ukraine_greedy():
 
 
 def test_ukraine_bound_is_at_least_every_baseline(ukraine_greedy):
-    doc = ukraine_greedy.document
+    doc = ukraine_greedy.to_dict()
     assert doc["budget_usd"] == pytest.approx(UKRAINE_UNIIMOG_BUDGET_USD)
     assert [b["name"] for b in doc["baselines"]] == ["uniimog_density", "uniform_ast", "uniform_ift",
                                                      "uniform_s100", "uniform_team"]
@@ -132,7 +133,7 @@ def test_ukraine_exact_plan_is_at_least_every_baseline():
     if "exact" not in solvers.names():
         pytest.skip("the exact solver is not registered yet")
     res = solve(UKRAINE, budget_usd=UKRAINE_UNIIMOG_BUDGET_USD, solver="exact")
-    doc = res.document
+    doc = res.to_dict()
     for b in doc["baselines"]:
         assert b["feasible"], b
         assert doc["metrics"]["detection"] >= b["detection"] - 1e-9, b["name"]

@@ -161,7 +161,7 @@ def test_evaluate_reproduces_the_solve(solved):
     assert code == 0 and res["feasible"] and res["problems"] == []
     assert res["metrics"]["detection"] == pytest.approx(D, abs=1e-9)
     assert res["cost"]["annual_usd"] == pytest.approx(doc["cost"]["annual_usd"])
-    assert api.evaluate(TOY, out / "plan.json")["metrics"]["detection"] == pytest.approx(D, abs=1e-9)
+    assert api.evaluate(TOY, out / "plan.json").to_dict()["metrics"]["detection"] == pytest.approx(D, abs=1e-9)
 
 
 def test_evaluate_flags_a_plan_over_budget(solved, tmp_path):
@@ -174,7 +174,7 @@ def test_evaluate_flags_a_plan_over_budget(solved, tmp_path):
     path.write_text(json.dumps(doc))
     code, text, _ = run(["evaluate", TOY, path])
     assert code == 0 and "BREAKS" in text and "exceeds the budget" in text
-    res = api.evaluate(TOY, path)
+    res = api.evaluate(TOY, path).to_dict()
     assert not res["feasible"] and res["cost"]["annual_usd"] == pytest.approx(2 * (5.4e6 / 5 + 1e6) + 2.44e6)
 
 
@@ -274,7 +274,7 @@ def test_bad_flags(tmp_path, flags, words):
 def test_budget_override_below_the_cheapest_unit(tmp_path):
     code, _, err = run(["solve", TOY, "--budget-usd", "1000", "--out", tmp_path / "out"])
     (line,) = assert_clean_failure(code, err)
-    assert "budget.annual_usd = 1000.0" in line and "cheapest unit" in line
+    assert "--budget-usd 1000.0: " in line and "cheapest unit" in line
     assert not (tmp_path / "out").exists()
 
 

@@ -22,12 +22,12 @@ def test_there_are_configs():
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
 def test_config_validates_and_solves(path):
     s = load_scenario(path)
-    size = api.validate(s)
+    size = api.validate(s).to_dict()
     assert size["cells"] > 0 and sum(size["candidate_sites"].values()) > 0
     assert size["line_km"] > 0 and all(v > 0 for v in size["zone_km2"].values())
 
     res = api.solve(s)  # the config's own grid (1 km cells for Ukraine); no files written
-    inst, sol, doc = res.model.instance, res.solution, res.document
+    inst, sol, doc = res.model.instance, res.solution, res.to_dict()
     assert inst.check(sol.units) == []
     assert sol.units.sum() > 0
     assert sol.objective == pytest.approx(inst.score(sol.units), abs=1e-9)
@@ -48,7 +48,7 @@ def test_ukraine_matches_its_documented_size():
     # evenly over each side's 4.0235 km); the four hotspots hold about 75% of the weight (config comment).
     path = CONFIGS / "ukraine-2025.toml"
     s = load_scenario(path)
-    size = api.validate(s)
+    size = api.validate(s).to_dict()
     half_km = s.zones[0].outer_km
     assert half_km == pytest.approx(8.047 / 2, rel=1e-4)
     assert size["zone_km2"]["dmz"] == pytest.approx(size["line_km"] * 2 * half_km, rel=0.01)

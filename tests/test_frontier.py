@@ -21,7 +21,7 @@ from monitor.cli import main
 from monitor.errors import InputError as ConfigError
 from monitor.model.load import load_scenario, validate_scenario
 from monitor.model.build import build_model
-from monitor.api import frontier
+from monitor import api
 from monitor.studies.frontier.checkpoint import CHECKPOINT, load_checkpoint
 from monitor.studies.frontier.mixes import parse_budgets, parse_mixes, restrict
 from monitor.studies.frontier.analysis import knee, marginal_usd_per_point
@@ -30,6 +30,14 @@ CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 TOY = CONFIGS / "toy.toml"
 UKRAINE = CONFIGS / "ukraine-2025.toml"
 BUDGETS = [4e6, 10e6, 20e6, 40e6]
+
+
+def frontier(config, budgets, out=None, **kw):
+    """The API's frontier with its checkpoint and outputs in `out`, as the CLI runs it; the sweep's result."""
+    run = api.frontier(config, budgets, checkpoint_dir=out, **kw)
+    if out is not None:
+        run.write(out)
+    return run.result
 
 
 @pytest.fixture(scope="module")
@@ -88,19 +96,19 @@ def test_a_worse_plan_at_a_larger_budget_gives_way_to_the_previous_one():
     previous point's plan (feasible at the larger budget) and says so."""
     from monitor.solvers.greedy import solve_greedy
 
-    def one_unit_above_5m(inst, start=None, **opts):
-        sol = solve_greedy(inst, **opts)
+    def one_unit_above_5m(inst, options, start=None, seed=0):
+        sol = solve_greedy(inst, options)
         if inst.budget_usd > 5e6:
             j = int(np.argmax(sol.units))
             sol.units = np.eye(inst.n_sites, dtype=int)[j]
             sol.objective = inst.score(sol.units)
         return sol
 
-    solvers.register("one_unit_test")(one_unit_above_5m)
+    solvers.SOLVERS["one_unit_test"] = solvers.Method(one_unit_above_5m, solvers.GreedyOptions)
     try:
         res = frontier(TOY, [2e6, 4e6, 8e6, 16e6], mixes=["all"], solver="one_unit_test", workers=1)
     finally:
-        del solvers._REGISTRY["one_unit_test"]
+        del solvers.SOLVERS["one_unit_test"]
     pts = res.points
     assert [p.plan_from for p in pts] == ["cold start", "warm start", "previous point", "previous point"]
     assert np.array_equal(pts[3].units, pts[1].units) and pts[3].detection == pts[1].detection

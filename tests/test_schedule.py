@@ -111,7 +111,7 @@ def test_schedule_is_repeatable(line_model):
 def uniimog_plan(tmp_path_factory):
     res = api.solve(UNIIMOG)
     path = tmp_path_factory.mktemp("uniimog") / "plan.json"
-    path.write_text(json.dumps({"placements": res.document["placements"]}))
+    path.write_text(json.dumps({"placements": res.to_dict()["placements"]}))
     return path
 
 

@@ -171,10 +171,11 @@ def test_python_api_has_the_cli_verbs(uniimog_small, tmp_path):
     import monitor
 
     cfg, plan, _ = uniimog_small
-    res = monitor.simulate(cfg, plan, violations=10_000, seed=2, out=tmp_path)
-    assert res.document["violations"] == 10_000 and res.document["seed"] == 2
-    assert sorted(p.name for p in res.files) == ["simulation.json", "simulation.md"]
+    res = monitor.simulate(cfg, plan, violations=10_000, seed=2)
+    files = res.write(tmp_path)
+    assert res.to_dict()["violations"] == 10_000 and res.to_dict()["seed"] == 2
+    assert sorted(p.name for p in files) == ["simulation.json", "simulation.md"]
     # The verbs keep their names after their modules have been imported.
     assert callable(monitor.simulate) and callable(monitor.schedule)
-    with pytest.raises(ValueError, match="mode"):
+    with pytest.raises(monitor.InputError, match="--mode"):
         monitor.simulate(cfg, plan, mode="walk")
