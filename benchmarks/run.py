@@ -96,8 +96,8 @@ def check_row(name: str, solver: str, row: dict, greedy: dict | None) -> list[st
 def ukraine_figures(config: str = "configs/ukraine-2025.toml") -> dict:
     """Issue 2's figures: size, build and greedy times in one process, then the whole CLI command."""
     from monitor import solvers
-    from monitor.model.load import load_scenario
     from monitor.model.build import build_model
+    from monitor.model.load import load_scenario
 
     t0 = time.perf_counter()
     model = build_model(load_scenario(ROOT / config))

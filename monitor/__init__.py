@@ -8,9 +8,24 @@ The Python API has the CLI's verbs (see `monitor/api.py`):
 """
 
 from ._version import __version__
-from .api import (CalibrateResult, EvaluateResult, FrontierRun, ScheduleResult, SimulationResult, SolveResult,
-                  ValidateResult, calibrate, evaluate, frontier, read_plan, scenario, schedule, simulate, solve,
-                  validate)
+from .api import (
+                  CalibrateResult,
+                  EvaluateResult,
+                  FrontierRun,
+                  ScheduleResult,
+                  SimulationResult,
+                  SolveResult,
+                  ValidateResult,
+                  calibrate,
+                  evaluate,
+                  frontier,
+                  read_plan,
+                  scenario,
+                  schedule,
+                  simulate,
+                  solve,
+                  validate,
+)
 from .errors import InputError, MonitorError, Problem, SolverError
 from .model.build import ScenarioModel, build_model
 from .model.load import load_scenario

@@ -24,7 +24,8 @@ from typing import Callable
 
 import numpy as np
 
-from . import solvers
+import monitor.solvers as solvers
+
 from .errors import InputError, Problem
 from .model.build import ScenarioModel, build_model
 from .model.load import load_scenario, with_overrides

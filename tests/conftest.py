@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from monitor.model.load import validate_scenario
 from monitor.model.build import build_model
+from monitor.model.load import validate_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / "configs"

@@ -7,16 +7,15 @@ import math
 
 import numpy as np
 import pytest
+from conftest import CONFIGS, TOY
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.studies import baselines as bl
 from monitor import evaluate, solve, solvers
-from monitor.model.load import load_scenario
 from monitor.model.build import build_model
+from monitor.model.load import load_scenario
 from monitor.model.metrics import plan_metrics
-
-from conftest import CONFIGS, TOY
+from monitor.studies import baselines as bl
 
 UKRAINE = CONFIGS / "ukraine-2025.toml"
 UNIIMOG = CONFIGS / "uniimog-1988.toml"

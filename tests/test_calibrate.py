@@ -6,15 +6,18 @@ import json
 import math
 
 import pytest
+from conftest import CONFIGS, line_scenario, one_class, patrol
 
 from monitor import calibrate
-from monitor.studies.baselines import UNIIMOG_LINE_KM, UNIIMOG_OBSERVERS, UNIIMOG_PATROLS_PER_DAY
-from monitor.studies.calibration import key_comments
 from monitor.cli import main
 from monitor.errors import InputError as ConfigError
 from monitor.model.load import load_scenario, validate_scenario, with_overrides
-
-from conftest import CONFIGS, line_scenario, one_class, patrol
+from monitor.studies.baselines import (
+    UNIIMOG_LINE_KM,
+    UNIIMOG_OBSERVERS,
+    UNIIMOG_PATROLS_PER_DAY,
+)
+from monitor.studies.calibration import key_comments
 
 UNIIMOG = CONFIGS / "uniimog-1988.toml"
 

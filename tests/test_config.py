@@ -9,8 +9,8 @@ import pytest
 from conftest import BASE_TOML, line_scenario, sensor
 
 from monitor.errors import InputError as ConfigError
-from monitor.model.load import load_scenario, validate_scenario, with_overrides
 from monitor.model.build import build_model
+from monitor.model.load import load_scenario, validate_scenario, with_overrides
 
 TOWER_RADIUS = "radius_km = 1.6\n"
 BUDGET = "annual_usd = 1_500_000\n"

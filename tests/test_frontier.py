@@ -16,15 +16,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from monitor import solvers
+from monitor import api, solvers
 from monitor.cli import main
 from monitor.errors import InputError as ConfigError
-from monitor.model.load import load_scenario, validate_scenario
 from monitor.model.build import build_model
-from monitor import api
+from monitor.model.load import load_scenario, validate_scenario
+from monitor.studies.frontier.analysis import knee, marginal_usd_per_point
 from monitor.studies.frontier.checkpoint import CHECKPOINT, load_checkpoint
 from monitor.studies.frontier.mixes import parse_budgets, parse_mixes, restrict
-from monitor.studies.frontier.analysis import knee, marginal_usd_per_point
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 TOY = CONFIGS / "toy.toml"

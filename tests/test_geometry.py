@@ -7,8 +7,8 @@ import pyproj
 import pytest
 from conftest import KM_PER_DEG, line_scenario, model_of, patrol, sensor
 
-from monitor.model.load import validate_scenario
 from monitor.model.geometry import build_geometry
+from monitor.model.load import validate_scenario
 
 
 def test_straight_line_cells_by_hand():

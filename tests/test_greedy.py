@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor import solvers
-from monitor.model.load import load_scenario, with_overrides
-from monitor.model.instance import Instance
 from monitor.model.build import build_model
+from monitor.model.instance import Instance
+from monitor.model.load import load_scenario, with_overrides
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
 

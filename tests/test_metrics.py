@@ -119,8 +119,8 @@ def test_by_side_and_worst_segment_on_the_toy_config():
     # north side, a drone at km 22.5): recompute the side and 10-km segment figures from the cells.
     from conftest import TOY
 
-    from monitor.model.load import load_scenario
     from monitor.model.build import build_model
+    from monitor.model.load import load_scenario
 
     m = build_model(load_scenario(TOY))
     n = units_at(m, "tower", {0: 1, 1: 1, 4: 1, 5: 1}) + units_at(m, "team", {0: 1}) + units_at(m, "drone", {1: 1})

@@ -11,7 +11,12 @@ from conftest import CONFIGS, line_scenario, model_of, patrol, units_at
 from monitor import api
 from monitor.cli import main
 from monitor.outputs.schedule import schedule_document
-from monitor.studies.schedule import build_schedule, lap_path, route_patrols, route_segments
+from monitor.studies.schedule import (
+    build_schedule,
+    lap_path,
+    route_patrols,
+    route_segments,
+)
 
 UNIIMOG = CONFIGS / "uniimog-1988.toml"
 

@@ -8,7 +8,16 @@ import json
 import numpy as np
 import pytest
 import shapely
-from conftest import CONFIGS, TOY, line_scenario, model_of, one_class, patrol, sensor, units_at
+from conftest import (
+    CONFIGS,
+    TOY,
+    line_scenario,
+    model_of,
+    one_class,
+    patrol,
+    sensor,
+    units_at,
+)
 
 from monitor import api
 from monitor.cli import main

@@ -14,7 +14,8 @@ import os
 import sys
 from pathlib import Path
 
-from .. import api
+import monitor.api as api
+
 from ..errors import MonitorError
 from ..outputs.files import check_out_dir, dumps
 from ..outputs.progress import Progress

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import argparse
 
-from .. import solvers
+import monitor.solvers as solvers
+
 from .._version import __version__
 from ..studies.frontier import parse_budgets
 

@@ -17,7 +17,15 @@ from scipy.spatial import cKDTree
 
 from ..errors import InputError, Problem
 from . import hazards as hz
-from .geometry import CandidateSites, Cells, Geometry, build_cells, build_geometry, build_sites, side_names
+from .geometry import (
+    CandidateSites,
+    Cells,
+    Geometry,
+    build_cells,
+    build_geometry,
+    build_sites,
+    side_names,
+)
 from .instance import Instance
 from .schema import Scenario
 

@@ -10,7 +10,15 @@ import json
 
 from pydantic import BaseModel
 
-from .schema import AssetBase, DroneAsset, Name, PatrolAsset, Scenario, SensorAsset, Sites
+from .schema import (
+    AssetBase,
+    DroneAsset,
+    Name,
+    PatrolAsset,
+    Scenario,
+    SensorAsset,
+    Sites,
+)
 
 
 def describe_keys() -> list[tuple[str, str, str, str]]:

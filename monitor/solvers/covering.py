@@ -47,8 +47,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from ..model.instance import Instance
-from .stop import requested as stop_requested
 from .outer import Pieces, g
+from .stop import requested as stop_requested
 
 ROUNDS = 6  # rounds per solve; the first keeps losses up to 2^-(ROUNDS-1) of what the last keeps
 MAX_STATES = 400_000  # states kept after one site; beyond, the round gives up (the MIP takes over)

@@ -34,7 +34,8 @@ from typing import Callable
 
 import numpy as np
 
-from ... import solvers
+import monitor.solvers as solvers
+
 from ...errors import InputError, Problem
 from ...model.build import ScenarioModel
 from ...model.metrics import plan_metrics

@@ -13,8 +13,8 @@ import os
 from pathlib import Path
 
 from ..._version import __version__
-from ...model.schema import Scenario
 from ...atomic import atomic_write
+from ...model.schema import Scenario
 from .mixes import Mix
 
 CHECKPOINT = "points.jsonl"

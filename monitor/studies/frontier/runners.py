@@ -12,7 +12,8 @@ from collections import deque
 
 import numpy as np
 
-from ... import solvers
+import monitor.solvers as solvers
+
 from ...errors import InputError, Problem
 from ...model.instance import Instance
 from .mixes import restrict
