@@ -96,6 +96,11 @@ class Instance:
         """The most a plan may cost: the budget with its rounding tolerance."""
         return self.budget_usd * (1 + BUDGET_TOL)
 
+    def units_within_budget(self, cost_usd) -> np.ndarray:
+        """Most units at cost_usd each (> 0) that keep the budget: floor(budget (1 + BUDGET_TOL) / cost),
+        with a guard of 1e-9 units so that the division's rounding never undercounts."""
+        return np.floor(self.budget_limit_usd / np.asarray(cost_usd, float) + 1e-9)
+
     def room(self, units: np.ndarray | None = None) -> "Room":
         """What is left under the budget and caps after `units` (none by default), as a Room."""
         return Room(self, np.zeros(self.n_sites, int) if units is None else units)

@@ -97,7 +97,7 @@ def covering_form(inst: Instance, pc: Pieces, usable: np.ndarray,
     cost, obs = inst.cost_usd[usable], inst.observers[usable]
     if np.ptp(cost) > 1e-12 * max(cost.max(), 1.0):
         return None
-    p = len(usable) if cost[0] <= 0 else int(np.floor(inst.budget_usd / cost[0] + 1e-9))
+    p = len(usable) if cost[0] <= 0 else int(inst.units_within_budget(cost[0]))
     if np.isfinite(inst.max_observers) and obs.max() > 0:
         if np.ptp(obs) > 0:
             return None
@@ -249,6 +249,37 @@ class _Terms:
         key = (len(o) - np.cumsum(new_set)) * len(o) + rank
         return o[np.minimum.accumulate(key) == key]
 
+    def _step(self, j: int, S: np.ndarray, cnt: np.ndarray, loss: np.ndarray, closed: np.ndarray):
+        """Every state without and with site j; the rows that j settles charged; closed sites dropped."""
+        J, p, SENT = self.J, self.p, self.J
+        n = len(loss)
+        tk = np.flatnonzero(cnt < p)
+        par = np.concatenate([np.arange(n), tk])
+        take = np.zeros(len(par), bool)
+        take[n:] = True
+        S2 = S[par]
+        if len(tk):
+            free = S2[n:] == SENT
+            if not free.any(axis=1).all():  # some taken state has no free slot: widen
+                S2 = np.hstack([S2, np.full((len(S2), 1), SENT, np.int64)])
+                free = S2[n:] == SENT
+            S2[n + np.arange(len(tk)), free.argmax(axis=1)] = j  # j exceeds every open site: stays sorted
+        cnt2 = cnt[par] + take
+        loss2 = loss[par] + np.where(take, self.d[j], self.rho[j])
+        rows = self.settle[j]
+        if len(rows):  # rows whose last covering site is j: n_k is now known
+            sub = self.Ap[rows]
+            member = np.zeros((len(rows), J + 1), bool)
+            member[np.repeat(np.arange(len(rows)), np.diff(sub.indptr)), sub.indices] = True
+            nk = member[:, S2].sum(axis=2)
+            zk = np.minimum(nk, 1)
+            loss2 += (self.mu[rows, None] * (nk - zk) + self.s[rows, None] * zk
+                      + self.nu[rows, None] * (1 - zk)).sum(axis=0)
+        closed[self.closing[j]] = True
+        S2 = np.where(closed[S2], SENT, S2)
+        S2.sort(axis=1)
+        return S2, cnt2, loss2, par, take
+
     def run(self, thr: float, deadline: float) -> tuple[np.ndarray | None, float, int, str]:
         """States after each site, pruned at loss thr: (chosen positions, loss, most states, result)."""
         J, p, SENT = self.J, self.p, self.J
@@ -262,32 +293,7 @@ class _Terms:
         for j in range(J):
             if time.perf_counter() > deadline or stop_requested():
                 return None, np.inf, most, "time_limit"
-            n = len(loss)
-            tk = np.flatnonzero(cnt < p)
-            par = np.concatenate([np.arange(n), tk])
-            take = np.zeros(len(par), bool)
-            take[n:] = True
-            S2 = S[par]
-            if len(tk):
-                free = S2[n:] == SENT
-                if not free.any(axis=1).all():  # some taken state has no free slot: widen
-                    S2 = np.hstack([S2, np.full((len(S2), 1), SENT, np.int64)])
-                    free = S2[n:] == SENT
-                S2[n + np.arange(len(tk)), free.argmax(axis=1)] = j  # j exceeds every open site: stays sorted
-            cnt2 = cnt[par] + take
-            loss2 = loss[par] + np.where(take, self.d[j], self.rho[j])
-            rows = self.settle[j]
-            if len(rows):  # rows whose last covering site is j: n_k is now known
-                sub = self.Ap[rows]
-                member = np.zeros((len(rows), J + 1), bool)
-                member[np.repeat(np.arange(len(rows)), np.diff(sub.indptr)), sub.indices] = True
-                nk = member[:, S2].sum(axis=2)
-                zk = np.minimum(nk, 1)
-                loss2 += (self.mu[rows, None] * (nk - zk) + self.s[rows, None] * zk
-                          + self.nu[rows, None] * (1 - zk)).sum(axis=0)
-            closed[self.closing[j]] = True
-            S2 = np.where(closed[S2], SENT, S2)
-            S2.sort(axis=1)
+            S2, cnt2, loss2, par, take = self._step(j, S, cnt, loss, closed)
             keep = loss2 <= limit
             S2, cnt2, loss2, par, take = S2[keep], cnt2[keep], loss2[keep], par[keep], take[keep]
             if len(loss2) == 0:

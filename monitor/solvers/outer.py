@@ -84,7 +84,7 @@ class Pieces:
     step: sp.csr_matrix    # (K, NV): one-unit hazard of each lattice entry
     kmax: np.ndarray       # (NV,) most units any plan puts in reach of the group from m
     cmin: np.ndarray       # (NV,) cheapest such unit (USD), for the joint budget
-    budget_usd: float
+    budget_limit_usd: float  # the budget with its tolerance (Instance.budget_limit_usd)
     cells: int
     groups: int
 
@@ -114,7 +114,7 @@ class Pieces:
         np.add.at(kmax, vid, cap[E.col])
         cmin = np.full(NV, np.inf)
         np.minimum.at(cmin, vid, inst.cost_usd[E.col])
-        kmax = np.minimum(kmax, np.where(cmin > 0, np.floor(inst.budget_usd / np.maximum(cmin, 1e-300) + 1e-9), np.inf))
+        kmax = np.minimum(kmax, np.where(cmin > 0, inst.units_within_budget(np.maximum(cmin, 1e-300)), np.inf))
         omin = np.full(NV, np.inf)
         np.minimum.at(omin, vid, inst.observers[E.col])
         if np.isfinite(inst.max_observers):
@@ -143,7 +143,7 @@ class Pieces:
                    sub=sp.csr_matrix((f * ratio, (pk, pv)), shape=shape), z_max=g(umax),
                    HL=sp.csr_matrix((f[lat], (pk[lat], pv[lat])), shape=shape),
                    step=sp.csr_matrix((lo[lat], (pk[lat], pv[lat])), shape=shape),
-                   kmax=kmax, cmin=cmin, budget_usd=inst.budget_usd, cells=inst.B.shape[0], groups=n_groups)
+                   kmax=kmax, cmin=cmin, budget_limit_usd=inst.budget_limit_usd, cells=inst.B.shape[0], groups=n_groups)
 
     @property
     def K(self) -> int:
@@ -213,7 +213,7 @@ class Pieces:
                 break
             c = (t // strides[:a]) % Ro[:a]
             point = (c * Lo[:a]).sum(axis=1)
-            ok = (c * Co[:a]).sum(axis=1) <= self.budget_usd * (1 + 1e-12)
+            ok = (c * Co[:a]).sum(axis=1) <= self.budget_limit_usd
             uu = uo[:a]
             t1o[:a] = np.where(ok & (point <= uu + tol), np.maximum(t1o[:a], point), t1o[:a])
             t2o[:a] = np.where(ok & (point > uu + tol), np.minimum(t2o[:a], point), t2o[:a])

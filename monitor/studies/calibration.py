@@ -26,6 +26,7 @@ UNIIMOG constants of monitor/studies/baselines.py.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -54,90 +55,142 @@ def calibrate(model: ScenarioModel, asset: str | None = None) -> dict:
     return _figures(model, force, key_comments(s.source))
 
 
+@dataclass
+class _Force:
+    """The force's numbers that several figures share."""
+
+    model: ScenarioModel
+    force: bl.Baseline
+    ai: int
+    ref_km: float
+    drawn_km: float
+    zone_km2: float
+    teams: int
+    observers: int
+    patrols: float
+    patrol_km: float
+    swept_km2: float
+    area_in_km2: float
+    passes_in: float
+
+    @classmethod
+    def of(cls, model: ScenarioModel, force: bl.Baseline) -> "_Force":
+        s, cells = model.scenario, model.cells
+        ai = [a.name for a in s.assets].index(force.asset)
+        a = s.assets[ai]
+        teams = int(force.units.sum())
+        patrols = teams * a.patrols_per_day
+        patrol_km = patrols * a.patrol_km
+        per_hour = np.asarray(model.instance.B @ np.where(model.sites.asset == ai, force.units, 0).astype(float))
+        reached = per_hour > 0
+        area_in = float(cells.area_km2[reached].sum())
+        passes_in = float(24 * (cells.area_km2 * per_hour)[reached].sum() / area_in) if area_in > 0 else 0.0
+        return cls(model, force, ai, bl.reference_km(model), model.geometry.length_km, float(cells.area_km2.sum()),
+                   teams, teams * a.observers, patrols, patrol_km, patrol_km * a.view_width_km * a.availability,
+                   area_in, passes_in)
+
+    @property
+    def asset(self):
+        return self.model.scenario.assets[self.ai]
+
+
+class _Rows:
+    """The figures as rows: value, unit, densities per km, formula, parameters and their sources."""
+
+    def __init__(self, f: _Force, comments: dict[str, str]):
+        self.f, self.comments, self.rows = f, comments, []
+        self.key = f"assets[{f.asset.name}]"
+
+    def p(self, name: str, value) -> tuple[str, object]:
+        return (f"{self.key}.{name}", value)
+
+    def add(self, name, value, unit, formula, params=(), sources=(), density=True):
+        ref, drawn = self.f.ref_km, self.f.drawn_km
+        self.rows.append({"figure": name, "value": value, "unit": unit,
+                          "per_km_reference": value / ref if density else None,
+                          "per_km_line": value / drawn if density else None, "formula": formula,
+                          "parameters": {k: v for k, v in params},
+                          "sources": list(sources) + _sources(params, self.comments)})
+
+
 def _figures(model: ScenarioModel, force: bl.Baseline, comments: dict[str, str]) -> dict:
-    s, inst, cells = model.scenario, model.instance, model.cells
-    ai = [a.name for a in s.assets].index(force.asset)
-    a = s.assets[ai]
-    m = force.metrics
-    key = f"assets[{a.name}]"
-    ref, drawn = bl.reference_km(model), model.geometry.length_km
+    f = _Force.of(model, force)
+    r = _Rows(f, comments)
+    _force_rows(r)
+    _effort_rows(r)
+    _detection_rows(r)
+    return _document(f, r.rows)
+
+
+def _force_rows(r: _Rows) -> None:
+    """Observers, teams, and patrols a day: from UNIIMOG's density to the force placed."""
+    f, a, s = r.f, r.f.asset, r.f.model.scenario
     ref_key = "line.reference_length_km" if s.line.reference_length_km else "the line as drawn"
-    zone_km2 = float(cells.area_km2.sum())
-    teams = int(force.units.sum())
-    observers = teams * a.observers
-    patrols = teams * a.patrols_per_day
-    patrol_km = patrols * a.patrol_km
-    swept = patrol_km * a.view_width_km * a.availability
-    per_hour = np.asarray(inst.B @ np.where(model.sites.asset == ai, force.units, 0).astype(float))
-    reached = per_hour > 0
-    area_in = float(cells.area_km2[reached].sum())
-    passes_in = float(24 * (cells.area_km2 * per_hour)[reached].sum() / area_in) if area_in > 0 else 0.0
-    derived = a.duty_share is not None  # then patrols_per_day = observers x duty_share / observers_per_patrol (config.py)
-
-    def p(name: str, value) -> tuple[str, object]:
-        return (f"{key}.{name}", value)
-
     uni = bl.UNIIMOG_SOURCES
-    rows: list[dict] = []
-
-    def row(name, value, unit, formula, params=(), sources=(), density=True):
-        rows.append({"figure": name, "value": value, "unit": unit,
-                     "per_km_reference": value / ref if density else None,
-                     "per_km_line": value / drawn if density else None, "formula": formula,
-                     "parameters": {k: v for k, v in params},
-                     "sources": list(sources) + _sources(params, comments)})
-
-    target = bl.uniimog_observers(ref)
-    row("observers (target)", target, "observers",
-        f"{bl.UNIIMOG_OBSERVERS} / {bl.UNIIMOG_LINE_KM:,.0f} km x {ref:,.1f} km ({ref_key})",
-        [("line.reference_length_km", s.line.reference_length_km)], [uni["observers"], uni["line_km"]])
-    row("teams", teams, "teams",
-        f"round({target:,.1f} / {a.observers} observers a team), at least 1, evenly spaced over "
-        f"{int((model.sites.asset == ai).sum())} candidate sites" + "".join(f"; {n}" for n in force.notes),
-        [p("observers", a.observers), p("max_units_per_site", a.max_units_per_site), p("max_units", a.max_units),
-         ("budget.max_observers", s.budget.max_observers)])
-    row("observers", observers, "observers", f"{teams} teams x {a.observers}", [p("observers", a.observers)])
-    if a.duty_share is not None:
-        row("observers on patrol a day", observers * a.duty_share, "observers",
-            f"{observers} x duty_share {a.duty_share:g}", [p("duty_share", a.duty_share)])
-    if derived:
-        row("patrols a day", patrols, "patrols",
-            f"{observers} x {a.duty_share:g} / {a.observers_per_patrol} observers a patrol "
-            f"({teams} teams x {a.patrols_per_day:g})",
-            [p("duty_share", a.duty_share), p("observers_per_patrol", a.observers_per_patrol)])
+    target = bl.uniimog_observers(f.ref_km)
+    r.add("observers (target)", target, "observers",
+          f"{bl.UNIIMOG_OBSERVERS} / {bl.UNIIMOG_LINE_KM:,.0f} km x {f.ref_km:,.1f} km ({ref_key})",
+          [("line.reference_length_km", s.line.reference_length_km)], [uni["observers"], uni["line_km"]])
+    r.add("teams", f.teams, "teams",
+          f"round({target:,.1f} / {a.observers} observers a team), at least 1, evenly spaced over "
+          f"{int((f.model.sites.asset == f.ai).sum())} candidate sites" + "".join(f"; {n}" for n in f.force.notes),
+          [r.p("observers", a.observers), r.p("max_units_per_site", a.max_units_per_site),
+           r.p("max_units", a.max_units), ("budget.max_observers", s.budget.max_observers)])
+    r.add("observers", f.observers, "observers", f"{f.teams} teams x {a.observers}", [r.p("observers", a.observers)])
+    if a.duty_share is not None:  # then patrols_per_day = observers x duty_share / observers_per_patrol
+        r.add("observers on patrol a day", f.observers * a.duty_share, "observers",
+              f"{f.observers} x duty_share {a.duty_share:g}", [r.p("duty_share", a.duty_share)])
+        r.add("patrols a day", f.patrols, "patrols",
+              f"{f.observers} x {a.duty_share:g} / {a.observers_per_patrol} observers a patrol "
+              f"({f.teams} teams x {a.patrols_per_day:g})",
+              [r.p("duty_share", a.duty_share), r.p("observers_per_patrol", a.observers_per_patrol)])
     else:
-        row("patrols a day", patrols, "patrols", f"{teams} teams x patrols_per_day {a.patrols_per_day:g}",
-            [p("patrols_per_day", a.patrols_per_day)])
-    row("patrol km a day", patrol_km, "km", f"{patrols:g} x patrol_km {a.patrol_km:g}", [p("patrol_km", a.patrol_km)])
-    row("patrol hours a day", patrol_km / a.speed_kmh, "h", f"{patrol_km:,.0f} km / speed_kmh {a.speed_kmh:g}",
-        [p("speed_kmh", a.speed_kmh)])
-    row("km2 swept a day", swept, "km2",
-        f"{patrol_km:,.0f} km x view_width_km {a.view_width_km:g} x availability {a.availability:g}",
-        [p("view_width_km", a.view_width_km), p("availability", a.availability)])
-    row("passes per km of line a day", patrol_km / drawn, "passes",
-        f"{patrol_km:,.0f} patrol km / {drawn:,.1f} km as drawn ({patrol_km / ref:.2f} per km of {ref:,.0f} km)",
-        density=False)
-    row("share of the zone in reach", area_in / zone_km2, "share",
-        f"{area_in:,.0f} of {zone_km2:,.0f} km2 within radius_km {a.radius_km:g} of a team, on its own side"
-        if not a.crosses_line else f"{area_in:,.0f} of {zone_km2:,.0f} km2 within radius_km {a.radius_km:g} of a team",
-        [p("radius_km", a.radius_km), p("crosses_line", a.crosses_line)], density=False)
-    row("passes a day of a point in reach", passes_in, "passes",
-        "24 x sum of the teams' lambda = S / (24 A_j) (docs/model.md), area-weighted over the zone in reach",
-        density=False)
+        r.add("patrols a day", f.patrols, "patrols", f"{f.teams} teams x patrols_per_day {a.patrols_per_day:g}",
+              [r.p("patrols_per_day", a.patrols_per_day)])
+
+
+def _effort_rows(r: _Rows) -> None:
+    """Patrol km and hours, km2 swept, passes per km of line, the zone in reach and its passes."""
+    f, a = r.f, r.f.asset
+    km, drawn, ref = f.patrol_km, f.drawn_km, f.ref_km
+    r.add("patrol km a day", km, "km", f"{f.patrols:g} x patrol_km {a.patrol_km:g}", [r.p("patrol_km", a.patrol_km)])
+    r.add("patrol hours a day", km / a.speed_kmh, "h", f"{km:,.0f} km / speed_kmh {a.speed_kmh:g}",
+          [r.p("speed_kmh", a.speed_kmh)])
+    r.add("km2 swept a day", f.swept_km2, "km2",
+          f"{km:,.0f} km x view_width_km {a.view_width_km:g} x availability {a.availability:g}",
+          [r.p("view_width_km", a.view_width_km), r.p("availability", a.availability)])
+    r.add("passes per km of line a day", km / drawn, "passes",
+          f"{km:,.0f} patrol km / {drawn:,.1f} km as drawn ({km / ref:.2f} per km of {ref:,.0f} km)", density=False)
+    reach = f"{f.area_in_km2:,.0f} of {f.zone_km2:,.0f} km2 within radius_km {a.radius_km:g} of a team"
+    r.add("share of the zone in reach", f.area_in_km2 / f.zone_km2, "share",
+          reach if a.crosses_line else reach + ", on its own side",
+          [r.p("radius_km", a.radius_km), r.p("crosses_line", a.crosses_line)], density=False)
+    r.add("passes a day of a point in reach", f.passes_in, "passes",
+          "24 x sum of the teams' lambda = S / (24 A_j) (docs/model.md), area-weighted over the zone in reach",
+          density=False)
+
+
+def _detection_rows(r: _Rows) -> None:
+    """Detection per class and overall, and the yearly cost."""
+    f, a, s, m = r.f, r.f.asset, r.f.model.scenario, r.f.force.metrics
     for c in s.violations.classes:
         pd = s.p_detect(a, c)
-        row(f"detection: {c.name}", m["by_class"][c.name], "share",
-            f"1 - exp(-passes x duration_h {c.duration_h:g} / 24 x p {pd:g}), weighted over the class's cells",
-            [(f"violations.classes[{c.name}].duration_h", c.duration_h),
-             (f"{key}.p_detect.{c.name}" if c.name in a.p_detect else f"violations.classes[{c.name}].p_detect.patrol", pd)],
-            density=False)
-    row("detection", m["detection"], "share", "sum over classes of share x detection",
-        [(f"violations.classes[{c.name}].share", c.share) for c in s.violations.classes], density=False)
-    row("yearly cost", m["annual_usd"], "USD",
-        f"{teams} teams x ${a.annual_usd:,.0f} (capex / lifetime + opex)",
-        [p("capex_usd", a.capex_usd), p("lifetime_years", a.lifetime_years), p("opex_usd_per_year", a.opex_usd_per_year)])
+        r.add(f"detection: {c.name}", m["by_class"][c.name], "share",
+              f"1 - exp(-passes x duration_h {c.duration_h:g} / 24 x p {pd:g}), weighted over the class's cells",
+              [(f"violations.classes[{c.name}].duration_h", c.duration_h),
+               (f"{r.key}.p_detect.{c.name}" if c.name in a.p_detect else
+                f"violations.classes[{c.name}].p_detect.patrol", pd)], density=False)
+    r.add("detection", m["detection"], "share", "sum over classes of share x detection",
+          [(f"violations.classes[{c.name}].share", c.share) for c in s.violations.classes], density=False)
+    r.add("yearly cost", m["annual_usd"], "USD", f"{f.teams} teams x ${a.annual_usd:,.0f} (capex / lifetime + opex)",
+          [r.p("capex_usd", a.capex_usd), r.p("lifetime_years", a.lifetime_years),
+           r.p("opex_usd_per_year", a.opex_usd_per_year)])
 
-    notes = list(force.notes)
+
+def _document(f: _Force, rows: list[dict]) -> dict:
+    s, a, m = f.model.scenario, f.asset, f.force.metrics
+    drawn, ref = f.drawn_km, f.ref_km
+    notes = list(f.force.notes)
     if abs(drawn / ref - 1) > 0.05:
         notes.append(f"the drawn line is {drawn / ref:.0%} of the reference length: teams sized on {ref:,.0f} km "
                      f"stand {ref / drawn:.2f} times closer on the drawn line than on the real one")
@@ -145,21 +198,21 @@ def _figures(model: ScenarioModel, force: bl.Baseline, comments: dict[str, str])
     return {
         "scenario": s.name, "config": s.source, "asset": a.name,
         "line_km": drawn, "reference_length_km": ref, "reference_given": s.line.reference_length_km is not None,
-        "zone_km2": zone_km2,
-        "observers": observers, "teams": teams,
-        "observers_on_patrol_per_day": None if a.duty_share is None else observers * a.duty_share,
-        "patrols_per_day": patrols, "patrol_km_per_day": patrol_km, "patrol_hours_per_day": patrol_km / a.speed_kmh,
-        "sweep_km2_per_day": swept, "passes_per_line_km_per_day": patrol_km / drawn,
-        "zone_share_in_reach": area_in / zone_km2, "passes_per_day_in_reach": passes_in,
+        "zone_km2": f.zone_km2,
+        "observers": f.observers, "teams": f.teams,
+        "observers_on_patrol_per_day": None if a.duty_share is None else f.observers * a.duty_share,
+        "patrols_per_day": f.patrols, "patrol_km_per_day": f.patrol_km, "patrol_hours_per_day": f.patrol_km / a.speed_kmh,
+        "sweep_km2_per_day": f.swept_km2, "passes_per_line_km_per_day": f.patrol_km / drawn,
+        "zone_share_in_reach": f.area_in_km2 / f.zone_km2, "passes_per_day_in_reach": f.passes_in,
         "detection": m["detection"], "by_class": m["by_class"], "detected_per_year": m["detected_per_year"],
         "worst_segment": m["worst_segment"], "annual_cost_usd": m["annual_usd"],
-        "duty_share": a.duty_share, "duty_share_implied": patrols * a.observers_per_patrol / observers,
+        "duty_share": a.duty_share, "duty_share_implied": f.patrols * a.observers_per_patrol / f.observers,
         "uniimog": {"observers": bl.UNIIMOG_OBSERVERS, "patrols_per_day": bl.UNIIMOG_PATROLS_PER_DAY,
                     "line_km": bl.UNIIMOG_LINE_KM, "annual_usd": bl.UNIIMOG_ANNUAL_USD,
                     "duty_share": bl.UNIIMOG_PATROLS_PER_DAY * a.observers_per_patrol / bl.UNIIMOG_OBSERVERS,
-                    "patrols_per_day_scaled": scaled, "sources": uni},
+                    "patrols_per_day_scaled": scaled, "sources": bl.UNIIMOG_SOURCES},
         "uniimog_equivalent_budget_usd": bl.uniimog_equivalent_budget_usd(ref),
-        "figures": rows, "notes": notes, "placements": placements(model, force.units),
+        "figures": rows, "notes": notes, "placements": placements(f.model, f.force.units),
     }
 
 

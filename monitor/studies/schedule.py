@@ -117,9 +117,15 @@ def route_patrols(depot_xy_km, waypoints_xy_km, prize, vehicles: int, max_km: fl
                                 routing_enums_pb2.RoutingSearchStatus.ROUTING_OPTIMAL)
     status = "local optimum" if done else "time_limit"
 
+    routes, km, hours, arrivals = _read_routes(routing, manager, solution, int(vehicles), dist_m, use)
+    return Routing(routes, km, hours, arrivals, status, seconds)
+
+
+def _read_routes(routing, manager, solution, vehicles: int, dist_m: np.ndarray, use: np.ndarray):
+    """Each vehicle's waypoints (in `use`'s numbering), km, hours and arrival times from a routing solution."""
     time_dim = routing.GetDimensionOrDie("time")
     routes, km, hours, arrivals = [], [], [], []
-    for v in range(int(vehicles)):
+    for v in range(vehicles):
         index = routing.Start(v)
         nodes, arrive, length_m = [], [], 0
         while not routing.IsEnd(index):
@@ -133,7 +139,7 @@ def route_patrols(depot_xy_km, waypoints_xy_km, prize, vehicles: int, max_km: fl
         arrivals.append(np.array(arrive, float))
         km.append(length_m / 1000)
         hours.append(solution.Value(time_dim.CumulVar(routing.End(v))) / 3600)
-    return Routing(routes, np.array(km), np.array(hours), arrivals, status, seconds)
+    return routes, np.array(km), np.array(hours), arrivals
 
 
 @dataclass
