@@ -86,7 +86,8 @@ def frontier_md(res: FrontierResult) -> str:
 def write_frontier(out: str | Path, res: FrontierResult) -> list[Path]:
     """frontier.csv, frontier.png and frontier.md in `out`, each written whole; the plans stay in points.jsonl."""
     files = {"frontier.csv": frontier_csv(res), "frontier.png": frontier_png(res), "frontier.md": frontier_md(res)}
-    return write_files(out, files) + [Path(out) / CHECKPOINT]
+    ckpt = Path(out) / CHECKPOINT  # the sweep's own file, when its checkpoint is kept in `out`
+    return write_files(out, files) + ([ckpt] if ckpt.is_file() else [])
 
 
 def frontier_text(res: FrontierResult) -> str:
