@@ -15,7 +15,9 @@ is imported (it costs about half a second).
 from __future__ import annotations
 
 import datetime
+import os
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,9 +138,46 @@ class LinearModel:
         if hint is not None:
             vals = {self.model.get_variable(int(j)): float(v) for j, v in enumerate(hint)}
             mp = mathopt.ModelSolveParameters(solution_hints=[mathopt.SolutionHint(variable_values=vals)])
-        res = _interruptible(lambda intr: mathopt.solve(self.model, MIP_SOLVERS[solver], params=params,
-                                                        model_params=mp, interrupter=intr), solver)
+        with _without_scip_event_noise(solver == "scip"):
+            res = _interruptible(lambda intr: mathopt.solve(self.model, MIP_SOLVERS[solver], params=params,
+                                                            model_params=mp, interrupter=intr), solver)
         return _result(res, self._values(res))
+
+
+# OR-Tools 9.15's gSCIP event handler, which an interrupter attaches, asks SCIP for an event kind
+# SCIP refuses and prints these two lines on stderr at every solve; the solve is unaffected.
+_SCIP_EVENT_NOISE = (b"SCIPcatchEvent does not support variable or row change events",
+                     b"gscip_event_handler.cc:124] ERROR: Error <-9> in function call")
+
+
+@contextmanager
+def _without_scip_event_noise(active: bool = True):
+    """Pass stderr (file descriptor 2) through a filter that drops exactly the two lines above."""
+    try:
+        saved = os.dup(2) if active else None
+    except OSError:  # no stderr to filter
+        saved = None
+    if saved is None:
+        yield
+        return
+    read_fd, write_fd = os.pipe()
+    os.dup2(write_fd, 2)
+    os.close(write_fd)
+
+    def pump():
+        with os.fdopen(read_fd, "rb") as pipe:
+            for line in pipe:
+                if not any(noise in line for noise in _SCIP_EVENT_NOISE):
+                    os.write(saved, line)
+
+    reader = threading.Thread(target=pump, name="monitor-stderr", daemon=True)
+    reader.start()
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)  # the pipe's last writer closes: the reader sees its end
+        reader.join()
+        os.close(saved)
 
 
 def _interruptible(solve, name: str):

@@ -29,10 +29,16 @@ def request() -> None:
 
 @contextmanager
 def sigint_stops():
-    """Within the block, the first Ctrl-C asks for a stop; the second raises KeyboardInterrupt."""
+    """Within the block, the first Ctrl-C asks for a stop; the second raises KeyboardInterrupt.
+
+    The flag is cleared on entry and on exit, so a stop never leaks into the next solve.
+    """
     _FLAG.clear()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        try:
+            yield
+        finally:
+            _FLAG.clear()
         return
 
     def on_sigint(signum, frame):
@@ -44,3 +50,4 @@ def sigint_stops():
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+        _FLAG.clear()
