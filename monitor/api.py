@@ -55,14 +55,20 @@ def scenario(config: str | Path | Scenario, overrides: dict | None = None) -> Sc
     return load_scenario(config, overrides, FLAGS)
 
 
-@dataclass
-class ValidateResult:
+class _Result:
+    """What every result shares: the model it was computed on, and the scenario's name."""
+
     model: ScenarioModel
-    size: dict  # line km, zone km2, cells, candidate sites, nonzeros, hotspot share
 
     @property
     def scenario(self) -> str:
         return self.model.scenario.name
+
+
+@dataclass
+class ValidateResult(_Result):
+    model: ScenarioModel
+    size: dict  # line km, zone km2, cells, candidate sites, nonzeros, hotspot share
 
     def to_dict(self) -> dict:
         return {**self.size, "budget_usd": self.model.scenario.budget.annual_usd}
@@ -78,16 +84,12 @@ def validate(config: str | Path | Scenario) -> ValidateResult:
 
 
 @dataclass
-class SolveResult:
+class SolveResult(_Result):
     model: ScenarioModel
     solution: solvers.Solution
     metrics: dict
     baselines: list[baselines.Baseline] = field(default_factory=list)  # at the same budget, by the same model
     baselines_skipped: list[str] = field(default_factory=list)
-
-    @property
-    def scenario(self) -> str:
-        return self.model.scenario.name
 
     @property
     def interrupted(self) -> bool:
@@ -169,16 +171,12 @@ def _read_json(path: Path) -> object:
 
 
 @dataclass
-class EvaluateResult:
+class EvaluateResult(_Result):
     model: ScenarioModel
     plan: str
     units: np.ndarray
     metrics: dict
     problems: list[str]  # what the plan breaks at the scenario's budget and caps; empty if feasible
-
-    @property
-    def scenario(self) -> str:
-        return self.model.scenario.name
 
     @property
     def feasible(self) -> bool:
@@ -204,13 +202,9 @@ def evaluate(config: str | Path | Scenario, plan: str | Path | dict) -> Evaluate
 
 
 @dataclass
-class CalibrateResult:
+class CalibrateResult(_Result):
     model: ScenarioModel
     figures: dict  # every figure with its formula, parameters and sources
-
-    @property
-    def scenario(self) -> str:
-        return self.model.scenario.name
 
     def to_dict(self) -> dict:
         return self.figures
@@ -226,13 +220,9 @@ def calibrate(config: str | Path | Scenario, asset: str | None = None) -> Calibr
 
 
 @dataclass
-class FrontierRun:
+class FrontierRun(_Result):
     model: ScenarioModel
     result: FrontierResult  # the points by mix and budget, their bounds, and the baselines
-
-    @property
-    def scenario(self) -> str:
-        return self.model.scenario.name
 
     def to_dict(self) -> dict:
         return frontier_out.frontier_dict(self.result)
@@ -258,15 +248,11 @@ def frontier(config: str | Path | Scenario, budgets_usd, mixes: list[str] | None
 
 
 @dataclass
-class ScheduleResult:
+class ScheduleResult(_Result):
     model: ScenarioModel
     plan: str
     units: np.ndarray
     schedule: Schedule  # the day's routes per team site and drone base
-
-    @property
-    def scenario(self) -> str:
-        return self.model.scenario.name
 
     def to_dict(self) -> dict:
         """The content of schedule.json."""
@@ -291,15 +277,11 @@ def schedule(config: str | Path | Scenario, plan: str | Path | dict,
 
 
 @dataclass
-class SimulationResult:
+class SimulationResult(_Result):
     model: ScenarioModel
     plan: str
     units: np.ndarray
     document: dict  # the content of simulation.json
-
-    @property
-    def scenario(self) -> str:
-        return self.model.scenario.name
 
     def to_dict(self) -> dict:
         return self.document

@@ -97,32 +97,28 @@ def _frontier(args) -> int:
                        progress=Progress(enabled=not args.quiet), gap=args.gap, time_limit_s=args.time_limit_s)
     files = run.write(out)
     sys.stdout.write(run.text())
-    print(f"  outputs in {out}/: " + ", ".join(p.name for p in files))
+    _outputs(out, files)
     return 0
 
 
 def _schedule(args) -> int:
     out = check_out_dir(args.out if args.out is not None else Path(args.plan).parent)
-    res = api.schedule(args.config, args.plan, time_limit_s=args.time_limit_s)
-    files = res.write(out)
-    if args.json:
-        sys.stdout.write(dumps(res.to_dict()))
-        return 0
-    sys.stdout.write(res.text())
-    print(f"  outputs in {out}/: " + ", ".join(p.name for p in files))
-    return 0
+    return _written(api.schedule(args.config, args.plan, time_limit_s=args.time_limit_s), out, args.json)
 
 
 def _simulate(args) -> int:
     out = check_out_dir(args.out if args.out is not None else Path(args.plan).parent)
     res = api.simulate(args.config, args.plan, days=args.days, seed=args.seed, mode=args.mode,
                        violations=args.violations, time_limit_s=args.time_limit_s)
+    return _written(res, out, args.json)
+
+
+def _written(res, out: Path, as_json: bool) -> int:
+    """Write a plan study's files to `out`, then print its JSON or its text and the files."""
     files = res.write(out)
-    if args.json:
-        sys.stdout.write(dumps(res.to_dict()))
-        return 0
-    sys.stdout.write(res.text())
-    print(f"  outputs in {out}/: " + ", ".join(p.name for p in files))
+    _print(res, as_json)
+    if not as_json:
+        _outputs(out, files)
     return 0
 
 

@@ -29,8 +29,8 @@ from .schema import SIDES, Scenario
 
 
 @dataclass(frozen=True)
-class Cells:
-    """Cells of all zones, as parallel arrays (one entry per cell)."""
+class Places:
+    """Points along the line as parallel arrays: projected km, lon/lat, arc position, offset, side."""
 
     x_km: np.ndarray
     y_km: np.ndarray
@@ -39,9 +39,6 @@ class Cells:
     s_km: np.ndarray
     offset_km: np.ndarray
     side: np.ndarray  # 0 = A, 1 = B
-    zone: np.ndarray  # index into Geometry.zone_names
-    area_km2: np.ndarray
-    corners_km: np.ndarray  # (n, 4, 2)
 
     def __len__(self) -> int:
         return len(self.x_km)
@@ -52,25 +49,20 @@ class Cells:
 
 
 @dataclass(frozen=True)
-class CandidateSites:
-    """Candidate sites of all assets, as parallel arrays."""
+class Cells(Places):
+    """Cells of all zones (one entry per cell), at their centroids."""
+
+    zone: np.ndarray  # index into Scenario.zones
+    area_km2: np.ndarray
+    corners_km: np.ndarray  # (n, 4, 2)
+
+
+@dataclass(frozen=True)
+class CandidateSites(Places):
+    """Candidate sites of all assets (one entry per site)."""
 
     asset: np.ndarray  # index into Scenario.assets
     index: np.ndarray  # site number within its asset
-    x_km: np.ndarray
-    y_km: np.ndarray
-    lon: np.ndarray
-    lat: np.ndarray
-    s_km: np.ndarray
-    offset_km: np.ndarray
-    side: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.x_km)
-
-    @property
-    def xy_km(self) -> np.ndarray:
-        return np.column_stack([self.x_km, self.y_km])
 
 
 class Geometry:
