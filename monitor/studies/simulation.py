@@ -37,6 +37,7 @@ from its own stream spawned from the seed, so runs repeat exactly.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ from ..model.build import ScenarioModel as Model
 from ..model.metrics import plan_metrics
 from .schedule import Schedule, build_schedule, route_segments
 
+log = logging.getLogger(__name__)
 Z95 = 1.959963984540054
 CHUNK = 250_000
 HIST_EDGES_H = (0.0, 1e-9, 0.5, 1, 2, 4, 8, 24, 72, math.inf)
@@ -304,6 +306,8 @@ def simulate_plan(model: Model, units: np.ndarray, n: int | None = 1_000_000, da
             cols["t_sched"].append(np.minimum(at_once, t_s))
             cols["passes_sched"].append(x_s)
             cols["in_view"].append(near)
+        log.info("simulate: %s of %s violations, %.1f s", f"{min(lo + CHUNK, N):,}", f"{N:,}",
+                 time.perf_counter() - t_start)
     arr = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in cols.items()}
     arr["cls"] = arr["cls"].astype(np.int64)
     arr["cell"] = arr["cell"].astype(np.int64)
