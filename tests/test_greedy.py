@@ -204,3 +204,30 @@ def test_toy_plans_keep_random_caps(toy, budget_usd, max_observers, tower_max, d
     assert np.isin(sites.side[team], allowed).all()
     assert sol.objective == pytest.approx(m.instance.score(n), abs=1e-9)
     assert sol.objective <= sol.bound
+
+
+def test_greedy_is_certified_by_the_continuous_relaxation_by_hand():
+    """One cell, one site, each unit misses half the time (hazard ln 2), $1 a unit, $1.5, up to 3 units.
+
+    Greedy buys 1 unit: D = 1/2. Its online bound adds the next unit's gain 1/4 per dollar over
+    the whole budget: 1/2 + 1.5 x 1/4 = 0.875. The continuous relaxation's optimum spends it all,
+    n = 1.5 units: 1 - 2^-1.5 = 0.6464, and no plan does better; greedy reports that bound."""
+    inst = Instance.from_arrays(np.array([[math.log(2)]]), [1.0], cost_usd=1.0, budget_usd=1.5, site_cap=3)
+    online = solvers.run(inst, "greedy", bound_time_s=0)
+    assert online.objective == pytest.approx(0.5) and online.bound == pytest.approx(0.875)
+    assert online.bound_from.startswith("online")
+    sol = solvers.run(inst, "greedy")
+    assert sol.objective == pytest.approx(0.5)
+    assert 1 - 2 ** -1.5 - 1e-12 <= sol.bound <= 1 - 2 ** -1.5 + 1e-3
+    assert sol.bound_from == "continuous relaxation"
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(instances(max_cells=6, max_sites=4, max_cap=2))
+def test_swap_and_greedy_bounds_hold_and_the_relaxation_only_tightens(inst):
+    best = max(inst.score(n) for n in feasible_plans(inst))
+    for solver in ("greedy", "swap"):
+        sol = solvers.run(inst, solver, time_limit_s=5) if solver == "swap" else solvers.run(inst, solver)
+        online = solvers.run(inst, solver, bound_time_s=0)
+        assert sol.objective <= best + 1e-12 <= sol.bound + 2e-12
+        assert sol.bound <= online.bound + 1e-12

@@ -21,7 +21,7 @@ from .text import report_md
 def solver_record(sol) -> dict:
     """plan.json's `solver`: name, status, objective, bound, gap, seconds and the phase log."""
     return {"name": sol.solver, "status": str(sol.status), "objective": sol.objective, "bound": sol.bound,
-            "gap": sol.gap, "seconds": sol.seconds, "log": sol.log}
+            "gap": sol.gap, "bound_from": sol.bound_from, "seconds": sol.seconds, "log": sol.log}
 
 
 def plan_document(model: ScenarioModel, units: np.ndarray, solver: dict | None, metrics: dict | None = None,

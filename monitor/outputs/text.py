@@ -21,7 +21,8 @@ def summary_rows(doc: dict) -> list[tuple[str, str]]:
     mttd = m["mean_time_to_detection_h"]
     resp = m["mean_response_h"]
     solver = [] if sv is None else [
-        ("solver bound / gap", f"{pct(sv['bound'])} / {pct(sv['gap'])} ({sv['name']}, {sv['status']}, {sv['seconds']:.2f} s)")]
+        ("solver bound / gap", f"{pct(sv['bound'])} / {pct(sv['gap'])} ({sv['name']}, {sv['status']}, {sv['seconds']:.2f} s)"),
+        ("what the bound says", bound_meaning(sv))]
     return [("detection (expected share of violations)", pct(m["detection"]))] + solver + [
         ("by class", ", ".join(f"{k} {pct(v)}" for k, v in m["by_class"].items())),
         ("by side", ", ".join(f"{k} {pct(v['detection'])}" for k, v in m["by_side"].items())),
@@ -142,3 +143,11 @@ def evaluate_text(res: dict) -> str:
     head = f"{res['plan']} on {res['scenario']}: " + ("keeps the budget and caps" if res["feasible"]
                                                        else "BREAKS " + "; ".join(res["problems"]))
     return "\n".join([head] + [f"  {k:<{width}}  {v}" for k, v in rows]) + "\n"
+
+
+def bound_meaning(sv: dict) -> str:
+    """One line on what plan.json's solver bound proves, and what proved it."""
+    if sv.get("bound") is None:
+        return "no bound"
+    by = f" ({sv['bound_from']})" if sv.get("bound_from") else ""
+    return f"no plan within the budget and caps detects more than {pct(sv['bound'])}{by}"

@@ -1,7 +1,10 @@
 """Solvers by name, each with its typed options, and the result they all return.
 
-    greedy   lazy greedy by gain per dollar, with the online (knapsack) bound      greedy.py
+    greedy   lazy greedy by gain per dollar                                        greedy.py
     swap     greedy, then swap local search                                        swap.py
+
+Greedy and swap are certified by the tighter of the online bound (next-unit gains in a
+knapsack) and the continuous relaxation's (Frank-Wolfe from their plan, `relax.py`).
     exact    outer approximation: LP cut loop, covering DP, MIP rounds; a proven gap   exact/
 
 `run(instance, "exact", {"gap": 0.01})` checks the options against the solver's own
@@ -19,7 +22,7 @@ import numpy as np
 from ..errors import InputError, Problem
 from ..model.instance import Instance
 from .exact import ExactOptions, solve_exact
-from .greedy import GreedyOptions, solve_greedy
+from .greedy import GreedyOptions, greedy
 from .solution import Solution, Status, relative_gap
 from .swap import SwapOptions, solve_swap
 
@@ -33,7 +36,7 @@ class Method(NamedTuple):
 
 SOLVERS = {
     "exact": Method(solve_exact, ExactOptions),
-    "greedy": Method(solve_greedy, GreedyOptions),
+    "greedy": Method(greedy, GreedyOptions),
     "swap": Method(solve_swap, SwapOptions),
 }
 

@@ -29,12 +29,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model.instance import Instance
-from .relax import knapsack_max
+from .relax import certify, knapsack_max
 from .solution import Solution, Status, option_problem
 from .stop import requested as stop_requested
 
 log = logging.getLogger("monitor.solvers.greedy")
 _EPS = 1e-15
+ONLINE = "online bound (next-unit gains, knapsack)"  # the name of greedy's own bound in bound_from
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,15 @@ class GreedyOptions:
 
     time_limit_s: float | None = None
     """Stop adding units after this many seconds (none by default: greedy ends in well under a second)."""
+    bound_time_s: float = 1.0
+    """Seconds at most for the continuous relaxation's bound from the plan (it stops sooner once it
+    stalls; 0 keeps the online bound only)."""
 
     def __post_init__(self):
         option_problem("time_limit_s", self.time_limit_s, self.time_limit_s is None or 0 < self.time_limit_s < math.inf,
                        "must be a finite number > 0")
+        option_problem("bound_time_s", self.bound_time_s, 0 <= self.bound_time_s < math.inf,
+                       "must be a finite number >= 0")
 
 
 class CoverageState:
@@ -138,6 +144,13 @@ def solve_greedy(inst: Instance, options: GreedyOptions = GreedyOptions(), start
         objective = float(gains0[j])
     sol = Solution(units=units, objective=objective, bound=max(bound, objective), solver="greedy",
                    seconds=time.perf_counter() - t0, status=status,
-                   log=[{"accepted": accepted, "evaluations": evaluations}])
+                   log=[{"accepted": accepted, "evaluations": evaluations}], bound_from=ONLINE)
     log.debug("greedy: %d units in %.2f s, plan %.6f, bound %.6f", accepted, sol.seconds, objective, sol.bound)
     return sol
+
+
+def greedy(inst: Instance, options: GreedyOptions = GreedyOptions(), start: np.ndarray | None = None,
+           seed: int = 0) -> Solution:
+    """`--solver greedy`: the greedy plan, certified by the tighter of the online bound and the
+    continuous relaxation (options.bound_time_s)."""
+    return certify(inst, solve_greedy(inst, options, start=start, seed=seed), options.bound_time_s)

@@ -25,8 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model.instance import Instance
+from .solution import Solution
 from .stop import requested as stop_requested
 
+CONTINUOUS = "continuous relaxation"  # the name of this bound in a solution's bound_from
 LINE_STEPS = 30  # bisection steps of the line search (each a pass over cells, no product)
 STALL_ITERS = 10  # stop when the bound has not fallen by STALL_TOL (relative) in this many steps
 STALL_TOL = 1e-5
@@ -103,3 +105,20 @@ def _line_search(U: np.ndarray, Ud: np.ndarray, WS: np.ndarray) -> float:
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if slope(mid) > 0 else (lo, mid)
     return (lo + hi) / 2
+
+
+def certify(inst: Instance, sol: Solution, time_limit_s: float) -> Solution:
+    """`sol` with the tighter of its own bound and the continuous relaxation's, by Frank-Wolfe
+    from its plan for at most `time_limit_s` (it stops sooner once it stalls); the time is
+    added to the solution's, the steps to its log."""
+    if time_limit_s <= 0 or stop_requested() or sol.bound is None or sol.bound <= sol.objective:
+        return sol
+    t0 = time.perf_counter()
+    r = frank_wolfe_bound(inst, sol.units, inst.fits_alone(), time_limit_s, target=sol.objective)
+    seconds = time.perf_counter() - t0
+    sol.seconds += seconds
+    sol.log.append({"phase": f"continuous bound ({r.steps} Frank-Wolfe steps)", "bound": r.bound,
+                    "seconds": round(seconds, 4)})
+    if r.bound < sol.bound:
+        sol.bound, sol.bound_from = max(r.bound, sol.objective), CONTINUOUS
+    return sol

@@ -33,6 +33,7 @@ class Solution:
     seconds: float
     status: Status = Status.FEASIBLE
     log: list[dict] = field(default_factory=list)
+    bound_from: str | None = None  # what proved the bound: "online (next-unit knapsack)", "continuous relaxation", ...
 
     @property
     def gap(self) -> float | None:

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model.instance import Instance
-from .greedy import CoverageState, GreedyOptions, knapsack_bound, solve_greedy
+from .greedy import ONLINE, CoverageState, GreedyOptions, knapsack_bound, solve_greedy
+from .relax import certify
 from .solution import Solution, Status, option_problem
 from .stop import requested as stop_requested
 
@@ -31,10 +32,14 @@ class SwapOptions:
 
     time_limit_s: float | None = 10.0
     """Stop swapping after this many seconds (default 10), with the best plan so far."""
+    bound_time_s: float = 1.0
+    """Seconds at most for the continuous relaxation's bound from the final plan (0: the online bound only)."""
 
     def __post_init__(self):
         option_problem("time_limit_s", self.time_limit_s, self.time_limit_s is None or 0 < self.time_limit_s < math.inf,
                        "must be a finite number > 0")
+        option_problem("bound_time_s", self.bound_time_s, 0 <= self.bound_time_s < math.inf,
+                       "must be a finite number >= 0")
 
 
 def losses(st: CoverageState) -> np.ndarray:
@@ -93,7 +98,7 @@ def solve_swap(inst: Instance, options: SwapOptions = SwapOptions(), start: np.n
     """Greedy, then swap local search (default 10 s at most); bound as greedy's, at the final plan."""
     t0 = time.perf_counter()
     limit = 10.0 if options.time_limit_s is None else float(options.time_limit_s)
-    first = solve_greedy(inst, GreedyOptions(time_limit_s=limit / 2), start=start)
+    first = solve_greedy(inst, GreedyOptions(time_limit_s=limit / 2, bound_time_s=0.0), start=start)
     units, swaps = improve(inst, first.units, time_limit_s=max(limit - (time.perf_counter() - t0), 0.0))
     st = CoverageState(inst, units)
     objective = st.objective()
@@ -101,5 +106,6 @@ def solve_swap(inst: Instance, options: SwapOptions = SwapOptions(), start: np.n
     elapsed = time.perf_counter() - t0
     status = (Status.INTERRUPTED if stop_requested() else Status.TIME_LIMIT if elapsed >= limit
               else Status.FEASIBLE)
-    return Solution(units=units, objective=objective, bound=max(bound, objective), solver="swap", seconds=elapsed,
-                    status=status, log=[{"greedy_objective": first.objective, "swaps": swaps}])
+    sol = Solution(units=units, objective=objective, bound=max(bound, objective), solver="swap", seconds=elapsed,
+                   status=status, log=[{"greedy_objective": first.objective, "swaps": swaps}], bound_from=ONLINE)
+    return certify(inst, sol, options.bound_time_s)

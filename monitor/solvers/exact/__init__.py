@@ -60,7 +60,7 @@ def solve_exact(inst: Instance, options: ExactOptions = ExactOptions(), start: n
     if s.prog is not None and not s.done():
         phases.mip_rounds(s)
     elif s.pc.K == 0:
-        s.upper = s.best  # nothing to detect: every plan scores 0
+        s.bound(s.best, "nothing to detect")  # every plan scores 0
     return _solution(s)
 
 
@@ -76,7 +76,7 @@ def _solution(s: Search) -> Solution:
     s.log.append({"cells": pc.cells if pc else None, "groups": pc.groups if pc else None,
                   "pieces": pc.K if pc else None, "cuts": prog.cuts if prog else 0})
     return Solution(units=s.plan, objective=s.best, bound=max(s.upper, s.best), solver="exact", seconds=elapsed,
-                    status=status, log=s.log)
+                    status=status, log=s.log, bound_from=s.bound_from)
 
 
 def _feasible_start(inst: Instance, start: np.ndarray | None) -> np.ndarray | None:

@@ -17,7 +17,7 @@ from ...model.instance import Instance
 from ..covering import covering_form, solve_covering
 from ..greedy import solve_greedy
 from ..outer import Pieces
-from ..relax import frank_wolfe_bound
+from ..relax import CONTINUOUS, frank_wolfe_bound
 from ..solution import relative_gap
 from ..stop import requested as stop_requested
 from ..swap import improve
@@ -46,6 +46,12 @@ class Search:
     relaxed: object | None = None      # the Frank-Wolfe Relaxation
     lp_n: np.ndarray | None = None     # units of the last LP point that guides plans
     lp_last: object | None = None      # the last LP solved to optimality (lp.Result)
+    bound_from: str = "none"           # what proved the least upper bound so far
+
+    def bound(self, value: float, source: str) -> None:
+        """Keep `value` as the upper bound if it is tighter, with what proved it."""
+        if value < self.upper:
+            self.upper, self.bound_from = value, source
 
     @property
     def limit(self) -> float:
@@ -87,7 +93,9 @@ def warm_plan(s: Search, start: np.ndarray | None) -> None:
         cands.append(solve_greedy(s.inst, start=start))
     first = max(cands, key=lambda c: c.objective)
     s.plan, s.best = first.units.copy(), first.objective
-    s.upper = first.bound if first.bound is not None else float(s.inst.share.sum())
+    s.bound(float(s.inst.share.sum()), "every violation detected")
+    if first.bound is not None:
+        s.bound(first.bound, first.bound_from)
     s.record("greedy")
     if not s.done():
         units, _ = improve(s.inst, s.plan, time_limit_s=min(s.tuning.swap_share * s.limit, s.left()))
@@ -98,7 +106,7 @@ def continuous_bound(s: Search) -> None:
     """The continuous relaxation by Frank-Wolfe: a bound in seconds even where the LP cannot finish."""
     s.relaxed = frank_wolfe_bound(s.inst, s.plan, s.fits, min(s.tuning.fw_share * s.limit, s.left()),
                                   target=s.best / (1.0 - s.opts.gap))
-    s.upper = min(s.upper, s.relaxed.bound)
+    s.bound(s.relaxed.bound, CONTINUOUS)
     s.record(f"continuous bound ({s.relaxed.steps} Frank-Wolfe steps)")
 
 
@@ -116,7 +124,7 @@ def lp_cut_loop(s: Search) -> None:
         if r.x is None:
             break
         if r.optimal:
-            s.upper = min(s.upper, r.bound)
+            s.bound(r.bound, "LP outer approximation")
             s.lp_last = r
         if r.optimal or s.lp_n is None:  # a solve cut short by time guides the plans only if none ended
             s.lp_n = r.x[prog.n]
@@ -139,7 +147,7 @@ def covering_dp(s: Search) -> None:
     out = solve_covering(cov, mu, s.inst.n_sites, s.best, s.opts.gap,
                          time.perf_counter() + s.tuning.dp_share * s.left())
     s.log.extend(out.log)
-    s.upper = min(s.upper, out.bound)
+    s.bound(out.bound, "covering DP")
     s.record("covering dp", out.units)
 
 
@@ -182,7 +190,7 @@ def mip_rounds(s: Search) -> None:
         r = prog.lm.solve_mip(s.opts.mip_solver, s.left(), hint=prog.point(s.plan.astype(float)), seed=s.seed,
                               rel_gap=s.opts.gap / 4)
         if np.isfinite(r.bound):
-            s.upper = min(s.upper, max(r.bound, floor))
+            s.bound(max(r.bound, floor), "MIP")
         added = 0
         if r.x is not None:
             units = np.round(r.x[prog.n]).astype(int)
