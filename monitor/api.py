@@ -16,8 +16,9 @@ raises `InputError`; a failed solver `SolverError`; both are `MonitorError`s.
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -37,7 +38,9 @@ from .outputs import schedule as schedule_out
 from .outputs import simulation as simulation_out
 from .outputs import text
 from .outputs.plan import plan_document, solver_record, write_plan
+from .reading import parse_json, read_text
 from .solvers import stop
+from .solvers.solution import check_time_limit
 from .studies import baselines
 from .studies.calibration import calibrate as calibrate_force
 from .studies.frontier import FrontierResult, Point, sweep
@@ -45,6 +48,9 @@ from .studies.schedule import DEFAULT_TIME_LIMIT_S, Schedule, build_schedule
 from .studies.simulation import effort, simulate_plan
 
 log = logging.getLogger(__name__)
+DEADLINE_RESERVE_S = 2.0     # of a deadline, kept for the baselines and the output files after the solve ...
+DEADLINE_RESERVE_SHARE = 0.1  # ... or this share of what is left, whichever is more
+MAX_DRAWS = 100_000_000  # violations a simulation draws at most: about 100 s on this project's machine
 FLAGS = {"budget.annual_usd": "--budget-usd", "seed": "--seed"}  # overrides the verbs set, by the flag that sets them
 
 
@@ -109,21 +115,40 @@ class SolveResult(_Result):
 
 
 def solve(config: str | Path | Scenario, budget_usd: float | None = None, solver: str = "greedy",
-          seed: int | None = None, **options) -> SolveResult:
+          seed: int | None = None, deadline_s: float | None = None, **options) -> SolveResult:
     """Build the scenario's model, solve it, and score the plan and the baselines at its budget.
 
     `options` are the solver's (`time_limit_s`, `gap`, `mip_solver`); one it does not take is
-    an InputError. Ctrl-C during the solver stops it at the next safe point: the result then
-    holds the best plan so far with its bound (`interrupted` is true).
+    an InputError. `deadline_s` bounds the whole call and the outputs after it: the solver gets
+    what is left of it after the build, less a reserve for the baselines and the files
+    (DEADLINE_RESERVE_S). Ctrl-C during the solver stops it at the next safe point: the result
+    then holds the best plan so far with its bound (`interrupted` is true).
     """
+    t0 = time.monotonic()
     overrides = {k: v for k, v in (("budget.annual_usd", budget_usd), ("seed", seed)) if v is not None}
     opts = solvers.options_for(solver, options)  # bad options before any work
+    if deadline_s is not None:
+        check_time_limit(deadline_s, "deadline_s")
     model = build_model(scenario(config, overrides))
+    if deadline_s is not None:
+        opts = _within_deadline(opts, deadline_s - (time.monotonic() - t0))
     with stop.sigint_stops():
         sol = solvers.run(model.instance, solver, opts, seed=model.scenario.seed)
     log.info("solve: %s, plan %.6f, bound %s, %.2f s", sol.status, sol.objective, sol.bound, sol.seconds)
     found, skipped = baselines.compare(model)
     return SolveResult(model, sol, plan_metrics(model, sol.units), found, skipped)
+
+
+def _within_deadline(opts, left_s: float):
+    """The solver's options with its time limit cut to what a deadline leaves (at least 0.1 s)."""
+    reserve = max(DEADLINE_RESERVE_S, DEADLINE_RESERVE_SHARE * left_s)
+    limit = max(left_s - reserve, 0.1)
+    if opts.time_limit_s is not None:
+        limit = min(limit, opts.time_limit_s)
+    changes = {"time_limit_s": limit}
+    if hasattr(opts, "bound_time_s"):  # greedy's and swap's continuous bound counts too
+        changes["bound_time_s"] = min(opts.bound_time_s, limit / 2)
+    return dataclasses.replace(opts, **changes)
 
 
 def read_plan(plan: str | Path | dict, model: ScenarioModel) -> np.ndarray:
@@ -148,7 +173,7 @@ def read_plan(plan: str | Path | dict, model: ScenarioModel) -> np.ndarray:
             problems.append(Problem("must be an object with asset, site and units", path, key, p))
             continue
         name, site, n = p.get("asset"), p.get("site"), p.get("units")
-        if name not in assets:
+        if not isinstance(name, str) or name not in assets:
             problems.append(Problem(f"no such asset in {s.source}", path, f"{key}.asset", name))
         elif not isinstance(site, int) or isinstance(site, bool) or (name, site) not in index:
             problems.append(Problem(f"no such candidate site of asset '{name}'", path, f"{key}.site", site))
@@ -162,10 +187,9 @@ def read_plan(plan: str | Path | dict, model: ScenarioModel) -> np.ndarray:
 
 
 def _read_json(path: Path) -> object:
+    text = read_text(path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(Problem(f"cannot read the file: {exc.strerror or exc}", str(path))) from None
+        return parse_json(text, "JSON")
     except ValueError as exc:
         raise InputError(Problem(f"not valid JSON: {exc}", str(path))) from None
 
@@ -270,6 +294,7 @@ def schedule(config: str | Path | Scenario, plan: str | Path | dict,
              time_limit_s: float | None = None) -> ScheduleResult:
     """Route one day's patrols of every team site and sorties of every drone base of a plan (OR-Tools);
     `time_limit_s` is a safety limit per site."""
+    check_time_limit(time_limit_s)
     model = build_model(scenario(config))
     units = read_plan(plan, model)
     sch = build_schedule(model, units, time_limit_s or DEFAULT_TIME_LIMIT_S)
@@ -305,9 +330,16 @@ def simulate(config: str | Path | Scenario, plan: str | Path | dict, days: float
         raise InputError(Problem("must be random-search or schedule", key="--mode", value=mode))
     if not (isinstance(days, (int, float)) and 0 < days < np.inf):
         raise InputError(Problem("must be a finite number > 0", key="--days", value=days))
-    if violations is not None and (not isinstance(violations, (int, np.integer)) or violations < 1):
-        raise InputError(Problem("must be a whole number >= 1 or 'poisson'", key="--violations", value=violations))
+    if violations is not None and (not isinstance(violations, (int, np.integer)) or not 1 <= violations <= MAX_DRAWS):
+        raise InputError(Problem(f"must be a whole number from 1 to {MAX_DRAWS:,}, or 'poisson'", key="--violations",
+                                 value=violations))
+    check_time_limit(time_limit_s)
     model = build_model(scenario(config, None if seed is None else {"seed": seed}))
+    expected = model.scenario.violations.per_year * days / 365
+    if violations is None and expected > MAX_DRAWS:
+        raise InputError(Problem(f"draws Poisson(violations.per_year x days / 365 = {expected:,.3g}) violations, "
+                                 f"above {MAX_DRAWS:,}; give --violations N or fewer --days", key="--violations",
+                                 value="poisson"))
     units = read_plan(plan, model)
     sch = build_schedule(model, units, time_limit_s or DEFAULT_TIME_LIMIT_S) if mode == "schedule" else None
     name = "<plan>" if isinstance(plan, dict) else str(plan)

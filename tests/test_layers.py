@@ -1,7 +1,7 @@
 """The house as drawn: a module imports only what stands below it in the pipeline, and no
 module reaches itself through its imports.
 
-    base      monitor._version, monitor.errors, monitor.atomic
+    base      monitor._version, monitor.errors, monitor.atomic, monitor.reading
     model     monitor.model.*        schema, load, geometry, hazards, instance, metrics
     solvers   monitor.solvers.*
     studies   monitor.studies.*      baselines, calibration, frontier, schedule, simulation
@@ -34,7 +34,7 @@ def layer(module: str) -> str:
     if module in ("monitor", "monitor.__main__"):
         return "package"
     head = module.split(".")[1]
-    if head in ("_version", "errors", "atomic"):
+    if head in ("_version", "errors", "atomic", "reading"):
         return "base"
     if head in LAYERS:
         return head

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 import monitor.api as api
@@ -22,12 +25,16 @@ from ..outputs.progress import Progress
 from .parser import build_parser
 
 INTERRUPTED = 130
+STARTED = time.monotonic()  # when this module was imported: a console command's start, for --deadline-s
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.started = STARTED if argv is None else time.monotonic()  # a console run counts its imports too
     _logging(args)
-    try:
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if main_thread else None
+    try:  # SIGTERM ends a command as Ctrl-C does
         return COMMANDS[args.command](args)
     except MonitorError as exc:
         for line in exc.lines:
@@ -39,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # stdout closed early (monitor ... | head): not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _logging(args) -> None:
@@ -69,7 +79,9 @@ def _solve(args) -> int:
     s = api.scenario(args.config, {k: v for k, v in (("budget.annual_usd", args.budget_usd), ("seed", args.seed))
                                    if v is not None})
     out = check_out_dir(args.out if args.out is not None else Path("out") / s.name)
-    res = api.solve(s, solver=args.solver, time_limit_s=args.time_limit_s, gap=args.gap)
+    left = None if args.deadline_s is None else args.deadline_s - (time.monotonic() - args.started)
+    res = api.solve(s, solver=args.solver, time_limit_s=args.time_limit_s, gap=args.gap,
+                    deadline_s=None if left is None else max(left, 0.1))
     files = res.write(out)
     sys.stdout.write(res.text())
     _outputs(out, files)

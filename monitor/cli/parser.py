@@ -66,7 +66,10 @@ def _add_solve(sub, common) -> None:
     s.add_argument("--solver", default="greedy", choices=solvers.names(), help="solver (default: greedy)")
     s.add_argument("--out", default=None, help="output folder (default: out/<scenario name>)")
     s.add_argument("--seed", type=_seed, help="random seed (overrides the config's seed)")
-    s.add_argument("--time-limit-s", type=_positive_float, help="stop the solver after this many seconds")
+    s.add_argument("--time-limit-s", type=_positive_float, help="the solver's own limit: stop it after this many "
+                   "seconds (exact: 60 by default)")
+    s.add_argument("--deadline-s", type=_positive_float, help="end the whole command (build, solve, baselines, "
+                   "outputs) within about this many seconds, with the best plan so far")
     s.add_argument("--gap", type=_gap, help="exact solver: stop once (bound - plan) / bound is at most "
                                                        "this (default 0.001)")
 

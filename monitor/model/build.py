@@ -28,6 +28,7 @@ from .geometry import (
 )
 from .instance import Instance
 from .schema import Scenario
+from .size import check_size
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,10 @@ def violation_weights(s: Scenario, cells: Cells, geo: Geometry) -> np.ndarray:
         for ci, c in enumerate(s.violations.classes):
             if h.classes is None or c.name in h.classes:
                 mult[hit, ci] *= h.factor
+    if not np.isfinite(mult).all():
+        worst = max(s.hotspots, key=lambda h: h.factor)
+        problems.append(Problem("multiplies to an infinite weight where hotspots overlap; use factors whose "
+                                "product stays below 1e300", s.source, f"hotspots[{worst.name}].factor", worst.factor))
     W = np.zeros_like(mult)
     for ci, c in enumerate(s.violations.classes):
         allowed = np.isin(cells.zone, [zone_names.index(z) for z in (c.zones or zone_names)])
@@ -81,6 +86,7 @@ def build_model(s: Scenario) -> ScenarioModel:
     """Geometry, cells, sites and the hazard matrix of a scenario."""
     t0 = time.perf_counter()
     geo = build_geometry(s)
+    check_size(s, geo.length_km)
     cells = build_cells(s, geo)
     sites = build_sites(s, geo)
     W = violation_weights(s, cells, geo)

@@ -6,10 +6,11 @@ file, building the geometry and hashing a frontier sweep do not parse it again.
 
 from __future__ import annotations
 
-import json
 import math
+from pathlib import Path
 
 from ..errors import InputError, Problem
+from ..reading import parse_json, read_text
 from .schema import Scenario
 
 Points = list[tuple[float, float]]
@@ -30,11 +31,13 @@ def _read(s: Scenario) -> tuple[Points, dict]:
     def bad(message: str) -> InputError:
         return InputError(Problem(message, s.source, "line.geojson", s.line.geojson))
 
+    if not Path(s.line.geojson).is_absolute() and not _inside(path, Path(s.base_dir)):
+        raise bad("lies outside the config's folder (through .. or a symlink); give its absolute path to use it")
+
+    text = read_text(path, "line.geojson", s.line.geojson, s.source)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise bad(f"file not found ({path})") from None
-    except (OSError, ValueError) as exc:
+        data = parse_json(text, "GeoJSON")
+    except ValueError as exc:
         raise bad(f"cannot read GeoJSON: {exc}") from None
     props: dict = {}
     geom = data
@@ -55,3 +58,11 @@ def _read(s: Scenario) -> tuple[Points, dict]:
         if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
             raise bad(f"point [{lon}, {lat}] is out of range")
     return pts, props
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether `path`, symlinks resolved, lies in `folder` (resolved too)."""
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except OSError:
+        return False

@@ -9,13 +9,13 @@ the flag's name when the caller says which flag set it.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import replace
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from ..errors import InputError, Problem
+from ..reading import parse_toml, read_text
 from .checks import check_scenario
 from .schema import KINDS, Scenario
 
@@ -29,10 +29,8 @@ def load_scenario(path: str | Path, overrides: dict | None = None, flags: dict |
     """
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(Problem(f"cannot read the file: {exc.strerror or exc}", str(path))) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raw = parse_toml(read_text(path))
+    except ValueError as exc:  # tomllib.TOMLDecodeError, or nesting too deep
         raise InputError(Problem(f"not valid TOML: {exc}", str(path))) from None
     try:
         return validate_scenario(apply_overrides(raw, overrides), source=str(path), base_dir=str(path.parent))

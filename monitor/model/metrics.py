@@ -15,6 +15,8 @@ detection D.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from scipy.spatial import cKDTree
 
@@ -164,6 +166,7 @@ def scenario_size(model: ScenarioModel) -> dict:
     sites = {a.name: int((model.sites.asset == k).sum()) for k, a in enumerate(s.assets)}
     return {"line_km": model.geometry.length_km, "geodesic_km": model.geometry.geodesic_km,
             "reference_length_km": s.line.reference_length_km, "zone_km2": zones,
+            "line_file_outside_config": _outside_line_file(s),
             "cells": len(c), "candidate_sites": sites, "matrix_nonzeros": int(model.instance.B.nnz),
             "hotspot_weight_share": hotspot_share(model), "build_seconds": model.seconds}
 
@@ -192,3 +195,11 @@ def placements(model: ScenarioModel, units: np.ndarray) -> list[dict]:
                     "side": model.sides[st.side[j]], "s_km": round(float(st.s_km[j]), 3),
                     "offset_km": round(float(st.offset_km[j]), 3), "units": int(units[j])})
     return out
+
+
+def _outside_line_file(s) -> str | None:
+    """The line file's path when the config names one outside its own folder (by absolute path), else None."""
+    path = s.line_path()
+    if path is None or not Path(s.line.geojson).is_absolute():
+        return None
+    return None if path.resolve().is_relative_to(Path(s.base_dir).resolve()) else str(path.resolve())

@@ -34,7 +34,8 @@ Lat = Annotated[float, Field(ge=-90, le=90, strict=True)]
 Count = Annotated[int, Field(ge=0, strict=True)]
 Flag = Annotated[bool, Field(strict=True)]
 Side = Literal["A", "B"]
-Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+# A name is used in output paths (out/<scenario>, baselines/<name>.json): no separators, no "..", no leading dot
+Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 
 
 class LineConfig(StrictModel):
@@ -67,6 +68,10 @@ class Grid(StrictModel):
     """Cell length along the line."""
     row_km: Positive | None = None
     """Cell depth across the line (rows are spread evenly over each zone); cell_km by default."""
+    max_cells: Annotated[int, Field(ge=1, strict=True)] = 2_000_000
+    """Refuse a scenario predicted to have more cells than this, before building it (memory guard)."""
+    max_nonzeros: Annotated[int, Field(ge=1, strict=True)] = 30_000_000
+    """Refuse a scenario predicted to have more (cell, site) pairs in reach than this: about 100 bytes each at peak."""
 
 
 class ViolationClass(StrictModel):
@@ -240,7 +245,7 @@ class Scenario(StrictModel):
     """Scenario name (used for the default output folder)."""
     description: str = ""
     """Free text."""
-    seed: Count = 0
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1, strict=True)] = 0
     """Random seed, for the parts of the tool that draw random numbers."""
     line: LineConfig
     """The line: [line]."""

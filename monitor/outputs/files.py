@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -34,14 +37,71 @@ def dumps(doc: dict) -> str:
     return json.dumps(_clean(doc), indent=2, allow_nan=False) + "\n"
 
 
+STAGE_PREFIX = ".monitor-stage-"  # a run's files are written here first, beside their targets
+JOURNAL = ".monitor-commit.json"  # the stage's files being moved into place: finished by the next run if killed
+_ATOMIC_TMP = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")  # atomic_write's temporary file names
+
+
 def write_files(out_dir: str | Path, files: dict[str, str | bytes]) -> list[Path]:
-    """Write each {name: content} to out_dir/name, each whole (atomic_write); return the paths in order."""
+    """Write {name: content} to out_dir/name as one set: the old set or the new one, never a mix.
+
+    Every file is written into a stage folder inside out_dir first; only when all are written
+    (and synced) are they moved into place by renames, after a journal naming them is written,
+    so a run killed while writing leaves the old set untouched (its stage is removed by the next
+    run) and one killed while moving is finished by the next. A full disk or an unwritable folder
+    is an InputError naming --out, with the old set untouched. Returns the paths in order.
+    """
     out = Path(out_dir)
-    paths = []
-    for name, data in files.items():
-        atomic_write(out / name, data)
-        paths.append(out / name)
-    return paths
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        recover(out)
+        stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=out))
+    except OSError as exc:
+        raise InputError(Problem(f"cannot write the outputs: {exc.strerror or exc}", key="--out",
+                                 value=str(out))) from None
+    try:
+        for name, data in files.items():
+            _write_synced(stage / name, data)
+        atomic_write(out / JOURNAL, json.dumps({"stage": stage.name, "files": list(files)}))
+    except OSError as exc:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise InputError(Problem(f"cannot write the outputs ({exc.strerror or exc}); the files there are "
+                                 "unchanged", key="--out", value=str(out))) from None
+    recover(out)
+    return [out / name for name in files]
+
+
+def recover(out: Path) -> None:
+    """Finish the moves a journal names (a run killed while moving), then remove stale stages."""
+    journal = out / JOURNAL
+    if journal.is_file():
+        try:
+            doc = json.loads(journal.read_text(encoding="utf-8"))
+            stage = out / doc["stage"]
+            for name in doc["files"]:
+                src = stage / name
+                if src.is_file():
+                    (out / name).parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(src, out / name)
+        except (ValueError, KeyError, TypeError):
+            pass  # a torn journal: its stage was never complete, so nothing is moved
+        journal.unlink(missing_ok=True)
+    for stale in out.glob(STAGE_PREFIX + "*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for stale in out.glob(".*.tmp"):  # atomic_write's temporary files (".name.XXXXXXXX.tmp") of a killed run
+        if _ATOMIC_TMP.match(stale.name) and stale.is_file():
+            stale.unlink(missing_ok=True)
+
+
+def _write_synced(path: Path, data: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
 
 
 def check_out_dir(out: str | Path, flag: str = "--out") -> Path:

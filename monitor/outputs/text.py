@@ -124,11 +124,13 @@ def validate_text(source: str, size: dict) -> str:
     sites = ", ".join(f"{k} {v:,}" for k, v in size["candidate_sites"].items())
     hot = size["hotspot_weight_share"]
     lines = [f"{source}: valid",
-             f"  line             {size['line_km']:,.1f} km as drawn{ref}",
-             f"  zones            {zones}",
-             f"  cells            {size['cells']:,}",
-             f"  candidate sites  {sites}",
-             f"  matrix nonzeros  {size['matrix_nonzeros']:,}"]
+             f"  line             {size['line_km']:,.1f} km as drawn{ref}"]
+    if size.get("line_file_outside_config"):
+        lines.append(f"  line file        {size['line_file_outside_config']} (outside the config's folder)")
+    lines += [f"  zones            {zones}",
+              f"  cells            {size['cells']:,}",
+              f"  candidate sites  {sites}",
+              f"  matrix nonzeros  {size['matrix_nonzeros']:,}"]
     if hot is not None:
         lines.append(f"  at hotspots      {100 * hot:.1f}% of violations")
     lines.append(f"  budget           ${size['budget_usd']:,.0f} a year")

@@ -23,7 +23,7 @@ from ..errors import InputError, Problem
 from ..model.instance import Instance
 from .exact import ExactOptions, solve_exact
 from .greedy import GreedyOptions, greedy
-from .solution import Solution, Status, relative_gap
+from .solution import Solution, Status, check_finite, relative_gap
 from .swap import SwapOptions, solve_swap
 
 __all__ = ["Solution", "Status", "names", "options_for", "relative_gap", "run"]
@@ -77,4 +77,4 @@ def run(instance: Instance, solver: str = "greedy", options: dict | object | Non
         options = options_for(solver, {**(options or {}), **more})
     elif more:
         options = dataclasses.replace(options, **more)
-    return method.solve(instance, options, start=start, seed=seed)
+    return check_finite(method.solve(instance, options, start=start, seed=seed))

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..model.instance import Instance
 from .relax import certify, knapsack_max
-from .solution import Solution, Status, option_problem
+from .solution import Solution, Status, check_time_limit, option_problem
 from .stop import requested as stop_requested
 
 log = logging.getLogger("monitor.solvers.greedy")
@@ -49,8 +49,7 @@ class GreedyOptions:
     stalls; 0 keeps the online bound only)."""
 
     def __post_init__(self):
-        option_problem("time_limit_s", self.time_limit_s, self.time_limit_s is None or 0 < self.time_limit_s < math.inf,
-                       "must be a finite number > 0")
+        check_time_limit(self.time_limit_s)
         option_problem("bound_time_s", self.bound_time_s, 0 <= self.bound_time_s < math.inf,
                        "must be a finite number >= 0")
 

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, SolverError
 
 
 class Status(StrEnum):
@@ -51,6 +51,25 @@ class Solution:
 def relative_gap(objective: float, bound: float) -> float:
     """(bound - objective) / bound, never below 0; 0 when the bound is 0 (nothing to detect)."""
     return max(bound - objective, 0.0) / bound if bound > 0 else 0.0
+
+
+MAX_TIME_LIMIT_S = 1e6  # about 11.6 days: any longer limit is a typo, and OR-Tools' clocks overflow near 1e300
+
+
+def check_time_limit(value, name: str = "time_limit_s") -> None:
+    """A time limit is a number in (0, MAX_TIME_LIMIT_S] seconds, or None."""
+    option_problem(name, value, value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)
+                                                  and 0 < value <= MAX_TIME_LIMIT_S),
+                   f"must be a number of seconds > 0 and at most {MAX_TIME_LIMIT_S:g}")
+
+
+def check_finite(sol: "Solution") -> "Solution":
+    """A NaN or infinite score or bound is a SolverError, never a printed result."""
+    values = [sol.objective] + ([] if sol.bound is None else [sol.bound])
+    if not all(np.isfinite(v) for v in values):
+        raise SolverError(f"the {sol.solver} solver's score or bound is not a finite number (objective "
+                          f"{sol.objective!r}, bound {sol.bound!r}): the scenario's weights or hazards overflow")
+    return sol
 
 
 def option_problem(name: str, value, ok: bool, message: str) -> None:

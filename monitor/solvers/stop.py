@@ -1,6 +1,6 @@
 """Stopping a solve early on Ctrl-C, at the next safe point, with the best plan so far.
 
-A solve runs inside `sigint_stops()`: the first SIGINT sets a flag instead of raising
+A solve runs inside `sigint_stops()`: the first SIGINT (or SIGTERM) sets a flag instead of raising
 KeyboardInterrupt, so every phase can finish its step and return its plan and bound; a
 second SIGINT raises KeyboardInterrupt as usual. Solvers poll `requested()` between steps,
 and `lp.py` passes the flag to OR-Tools through a SolveInterrupter, so a running LP or MIP
@@ -15,6 +15,7 @@ import threading
 from contextlib import contextmanager
 
 _FLAG = threading.Event()
+SIGNALS = (signal.SIGINT, signal.SIGTERM)  # SIGTERM (kill, a scheduler's stop) behaves like Ctrl-C
 
 
 def requested() -> bool:
@@ -41,13 +42,15 @@ def sigint_stops():
             _FLAG.clear()
         return
 
-    def on_sigint(signum, frame):
+    def on_signal(signum, frame):
         request()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for sig in SIGNALS:
+            signal.signal(sig, signal.default_int_handler)
 
-    previous = signal.signal(signal.SIGINT, on_sigint)
+    previous = {sig: signal.signal(sig, on_signal) for sig in SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         _FLAG.clear()

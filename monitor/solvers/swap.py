@@ -8,7 +8,8 @@ the freed money affords; the leftover budget is then refilled greedily:
     loss(j | n) = sum_c share_c sum_i w[i, c] exp(-u[i, c]) (exp(b[i, j] f[j, c]) - 1)
 
 Each pass evaluates every placed unit (one vectorised pass over the nonzeros of B per unit),
-takes the best improving swap, and stops when none improves or time runs out.
+takes the best improving swap, and stops when none improves or after `max_swaps` swaps: on work, not
+the clock, so the plan is the same on any machine.
 """
 
 from __future__ import annotations
@@ -22,22 +23,28 @@ import numpy as np
 from ..model.instance import Instance
 from .greedy import ONLINE, CoverageState, GreedyOptions, knapsack_bound, solve_greedy
 from .relax import certify
-from .solution import Solution, Status, option_problem
+from .solution import Solution, Status, check_time_limit, option_problem
 from .stop import requested as stop_requested
+
+MAX_SWAPS = 500  # swaps a local search makes at most
 
 
 @dataclass(frozen=True)
 class SwapOptions:
     """What `--solver swap` takes."""
 
-    time_limit_s: float | None = 10.0
-    """Stop swapping after this many seconds (default 10), with the best plan so far."""
+    time_limit_s: float | None = None
+    """A safety limit in seconds, checked between passes (none by default: swap stops on work, so its plan
+    is the same on any machine)."""
+    max_swaps: int = 500
+    """Stop after this many swaps, if no local optimum comes first."""
     bound_time_s: float = 1.0
     """Seconds at most for the continuous relaxation's bound from the final plan (0: the online bound only)."""
 
     def __post_init__(self):
-        option_problem("time_limit_s", self.time_limit_s, self.time_limit_s is None or 0 < self.time_limit_s < math.inf,
-                       "must be a finite number > 0")
+        check_time_limit(self.time_limit_s)
+        option_problem("max_swaps", self.max_swaps, isinstance(self.max_swaps, int) and self.max_swaps >= 0,
+                       "must be a whole number >= 0")
         option_problem("bound_time_s", self.bound_time_s, 0 <= self.bound_time_s < math.inf,
                        "must be a finite number >= 0")
 
@@ -49,39 +56,22 @@ def losses(st: CoverageState) -> np.ndarray:
     return np.bincount(st.col, weights=per_nz, minlength=st.inst.n_sites)
 
 
-def improve(inst: Instance, units: np.ndarray, time_limit_s: float = 10.0) -> tuple[np.ndarray, int]:
-    """Best-improvement swaps from `units` (feasible) until none helps or time runs out.
+def improve(inst: Instance, units: np.ndarray, time_limit_s: float | None = None,
+            max_swaps: int = MAX_SWAPS) -> tuple[np.ndarray, int]:
+    """Best-improvement swaps from `units` (feasible) until none helps or `max_swaps` are made.
 
-    Returns the improved plan and the number of swaps made.
+    Each pass weighs every placed unit whole, so the result depends on the work done, not on
+    the clock: the same plan on any machine. `time_limit_s` (none by default) is a safety limit
+    checked between passes; a Ctrl-C stops there too. Returns the improved plan and the swaps made.
     """
     t0 = time.perf_counter()
     units = solve_greedy(inst, start=np.asarray(units, int)).units
     st = CoverageState(inst, units)
     best = st.objective()
     swaps = 0
-    while time.perf_counter() - t0 < time_limit_s and not stop_requested():
-        slack = inst.budget_limit_usd - inst.cost(units)
-        loss = losses(st)
-        placed = np.flatnonzero(units > 0)
-        placed = placed[np.argsort(loss[placed] / np.maximum(inst.cost_usd[placed], 1e-9), kind="stable")]
-        move, value = None, best * (1 + 1e-12) + 1e-15
-        for j in placed:
-            lo, hi = st.indptr[j], st.indptr[j + 1]
-            r = st.rows[lo:hi]
-            back = np.exp(st.b[lo:hi, None] * inst.F[j])
-            st.miss[r] *= back  # remove the unit at j
-            gains = st.all_gains()
-            st.miss[r] /= back
-            units[j] -= 1
-            ok = inst.room(units).fits_all(budget=False) & (inst.cost_usd <= slack + inst.cost_usd[j])
-            units[j] += 1
-            ok[j] = False
-            if ok.any():
-                k = int(np.argmax(np.where(ok, gains, -np.inf)))
-                if best - loss[j] + gains[k] > value:
-                    move, value = (j, k), best - loss[j] + gains[k]
-            if time.perf_counter() - t0 > time_limit_s or stop_requested():
-                break
+    while swaps < max_swaps and not stop_requested() and (time_limit_s is None
+                                                          or time.perf_counter() - t0 < time_limit_s):
+        move = _best_swap(inst, st, units, best)
         if move is None:
             break
         units[move[0]] -= 1
@@ -93,19 +83,48 @@ def improve(inst: Instance, units: np.ndarray, time_limit_s: float = 10.0) -> tu
     return units, swaps
 
 
+def _best_swap(inst: Instance, st: CoverageState, units: np.ndarray, best: float) -> tuple[int, int] | None:
+    """The swap (take a unit from j, put one at k) that gains most over `best`, or None (a local optimum)."""
+    slack = inst.budget_limit_usd - inst.cost(units)
+    loss = losses(st)
+    placed = np.flatnonzero(units > 0)
+    placed = placed[np.argsort(loss[placed] / np.maximum(inst.cost_usd[placed], 1e-9), kind="stable")]
+    move, value = None, best * (1 + 1e-12) + 1e-15
+    for j in placed:
+        lo, hi = st.indptr[j], st.indptr[j + 1]
+        r = st.rows[lo:hi]
+        back = np.exp(st.b[lo:hi, None] * inst.F[j])
+        st.miss[r] *= back  # remove the unit at j
+        gains = st.all_gains()
+        st.miss[r] /= back
+        units[j] -= 1
+        ok = inst.room(units).fits_all(budget=False) & (inst.cost_usd <= slack + inst.cost_usd[j])
+        units[j] += 1
+        ok[j] = False
+        if ok.any():
+            k = int(np.argmax(np.where(ok, gains, -np.inf)))
+            if best - loss[j] + gains[k] > value:
+                move, value = (j, k), best - loss[j] + gains[k]
+    return move
+
+
 def solve_swap(inst: Instance, options: SwapOptions = SwapOptions(), start: np.ndarray | None = None,
                seed: int = 0) -> Solution:
-    """Greedy, then swap local search (default 10 s at most); bound as greedy's, at the final plan."""
+    """Greedy, then swap local search to a local optimum (or max_swaps); bound as greedy's, at the final plan."""
     t0 = time.perf_counter()
-    limit = 10.0 if options.time_limit_s is None else float(options.time_limit_s)
-    first = solve_greedy(inst, GreedyOptions(time_limit_s=limit / 2, bound_time_s=0.0), start=start)
-    units, swaps = improve(inst, first.units, time_limit_s=max(limit - (time.perf_counter() - t0), 0.0))
+    limit = options.time_limit_s
+    first = solve_greedy(inst, GreedyOptions(time_limit_s=None if limit is None else limit / 2, bound_time_s=0.0),
+                         start=start)
+    left = None if limit is None else max(limit - (time.perf_counter() - t0), 0.0)
+    units, swaps = improve(inst, first.units, time_limit_s=left, max_swaps=options.max_swaps)
     st = CoverageState(inst, units)
     objective = st.objective()
     bound = min(first.bound, knapsack_bound(inst, st))
     elapsed = time.perf_counter() - t0
-    status = (Status.INTERRUPTED if stop_requested() else Status.TIME_LIMIT if elapsed >= limit
-              else Status.FEASIBLE)
+    status = (Status.INTERRUPTED if stop_requested() else
+              Status.TIME_LIMIT if limit is not None and elapsed >= limit else Status.FEASIBLE)
     sol = Solution(units=units, objective=objective, bound=max(bound, objective), solver="swap", seconds=elapsed,
-                   status=status, log=[{"greedy_objective": first.objective, "swaps": swaps}], bound_from=ONLINE)
+                   status=status, log=[{"greedy_objective": first.objective, "swaps": swaps,
+                                        "local_optimum": swaps < options.max_swaps and status == Status.FEASIBLE}],
+                   bound_from=ONLINE)
     return certify(inst, sol, options.bound_time_s)

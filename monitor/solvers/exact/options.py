@@ -6,10 +6,9 @@ instances (`benchmarks/`), and every phase still returns a valid bound whatever 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
-from ..solution import option_problem
+from ..solution import check_time_limit, option_problem
 
 MIP_SOLVERS = ("scip", "highs", "cp-sat")
 
@@ -64,8 +63,7 @@ class ExactOptions:
     """How the phases share the time (see Tuning)."""
 
     def __post_init__(self):
-        option_problem("time_limit_s", self.time_limit_s, self.time_limit_s is None or 0 < self.time_limit_s < math.inf,
-                       "must be a finite number > 0")
+        check_time_limit(self.time_limit_s)
         option_problem("gap", self.gap, 0 <= self.gap < 1, "must be a number in [0, 1)")
         option_problem("mip_solver", self.mip_solver, self.mip_solver in MIP_SOLVERS,
                        f"must be one of {', '.join(MIP_SOLVERS)}")

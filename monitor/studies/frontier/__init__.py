@@ -26,6 +26,8 @@ the same sweep reuses them and solves only the rest.
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import math
 import os
 import time
@@ -44,6 +46,7 @@ from .checkpoint import CHECKPOINT, append_point, load_checkpoint, point_key, sw
 from .mixes import Mix, parse_budgets, parse_mixes
 from .runners import Dask, Local, Serial
 
+log = logging.getLogger(__name__)
 __all__ = ["CHECKPOINT", "FrontierResult", "Mix", "Point", "parse_budgets", "parse_mixes", "sweep"]
 
 
@@ -83,7 +86,7 @@ def sweep(model: ScenarioModel, budgets_usd, mixes: list[str] | None = None, sol
     sweep_id = sweep_key(s, solver, {**options, "split": split})
     chains = _chains(model, mix_list, budgets, split, sweep_id)
     ckpt = None if checkpoint_dir is None else Path(checkpoint_dir) / CHECKPOINT
-    done = _resume(chains, {} if ckpt is None else load_checkpoint(ckpt, sweep_id))
+    done = _resume(chains, {} if ckpt is None else load_checkpoint(ckpt, sweep_id), model)
     total = sum(len(c["keys"]) for c in chains)
     reused = sum(c["next"] for c in chains)
     todo = [c for c in chains if c["next"] < len(c["keys"])]
@@ -128,13 +131,54 @@ def _chains(model: ScenarioModel, mix_list: list[Mix], budgets: list[float], spl
     return chains
 
 
-def _resume(chains: list[dict], records: dict) -> dict:
-    """Move each chain past its longest finished prefix in `records`; return the records used."""
+def _resume(chains: list[dict], records: dict, model: ScenarioModel) -> dict:
+    """Move each chain past its longest prefix of finished points in `records` that re-score as
+    recorded (`rescored`); return the records used, their metrics computed afresh."""
+    used = {}
     for c in chains:
         while c["next"] < len(c["keys"]) and c["keys"][c["next"]] in records:
-            c["start"] = records[c["keys"][c["next"]]]["units"]
+            rec = rescored(model, c, c["next"], records[c["keys"][c["next"]]])
+            if rec is None:
+                break  # this point and the rest of its chain are solved again
+            used[rec["key"]] = rec
+            c["start"] = rec["units"]
             c["next"] += 1
-    return {k: records[k] for c in chains for k in c["keys"] if k in records}
+    return used
+
+
+def rescored(model: ScenarioModel, chain: dict, k: int, rec: dict) -> dict | None:
+    """A checkpoint record re-evaluated from its units: well formed, within the chain's sites and caps,
+    feasible at its budget, scoring what it says, its bound a number at or above that; None (and a
+    warning) otherwise. The checkpoint is a file anyone may edit: nothing in it is taken on trust."""
+    inst, budget = model.instance, chain["budgets"][k]
+    try:
+        pairs = rec["units"]
+        units = np.zeros(inst.n_sites, int)
+        allowed = set(int(j) for j in chain["sites"])
+        for j, n in pairs:
+            if not (_whole(j) and _whole(n) and j in allowed and 1 <= n <= inst.site_cap[j]):
+                raise ValueError(f"bad placement {[j, n]}")
+            units[j] += n
+        score = inst.score(units)
+        problems = dataclasses.replace(inst, budget_usd=budget).check(units)
+        bound = rec["solver_bound"]
+        if problems:
+            raise ValueError("; ".join(problems))
+        if not (isinstance(rec["objective"], float) and abs(score - rec["objective"]) <= 1e-9 * max(1.0, score)):
+            raise ValueError(f"scores {score:.9f}, not the recorded {rec['objective']!r}")
+        if bound is not None and not (isinstance(bound, float) and score - 1e-9 <= bound <= inst.share.sum() + 1e-9):
+            raise ValueError(f"bound {bound!r} is not a number between its score and 1")
+        if rec.get("status") not in {str(x) for x in solvers.Status}:
+            raise ValueError(f"unknown status {rec.get('status')!r}")
+    except (KeyError, TypeError, ValueError) as exc:
+        log.warning("frontier: the checkpoint's point for %s at $%s is solved again: %s", chain["mix"].name,
+                    f"{budget:,.0f}", exc)
+        return None
+    return {**rec, "metrics": _point_metrics(model, units)}
+
+
+def _whole(x) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
 
 
 def _run_chains(runner, todo: list[dict], job: dict, finished: Callable[[dict], None]) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..._version import __version__
 from ...atomic import atomic_write
 from ...model.schema import Scenario
+from ...reading import parse_json, read_text
 from .mixes import Mix
 
 CHECKPOINT = "points.jsonl"
@@ -37,16 +38,19 @@ def point_key(sweep: str, mix: Mix, chain: list[float]) -> str:
 
 
 def load_checkpoint(path: Path, sweep: str) -> dict[str, dict]:
-    """Finished points of this sweep by key; rewrites the file without other sweeps' or torn lines."""
-    if not path.is_file():
+    """Finished points of this sweep by key; rewrites the file without other sweeps' or torn lines.
+
+    Records are only read here; the sweep re-scores each before it trusts it (`sweep.rescored`).
+    """
+    if not path.exists():
         return {}
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path, "--out", str(path.parent), errors="replace")  # a folder or device there: one line
     keep, dropped = {}, 0
     for line in text.splitlines():
         try:
-            rec = json.loads(line)
+            rec = parse_json(line, "a checkpoint line")
             ok = isinstance(rec, dict) and rec.get("sweep") == sweep and isinstance(rec.get("key"), str)
-        except ValueError:
+        except (ValueError, RecursionError):
             ok = False
         if ok:
             keep[rec["key"]] = rec

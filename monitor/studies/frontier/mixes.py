@@ -18,6 +18,7 @@ from ...errors import InputError, Problem
 from ...model.instance import Instance
 from ...model.schema import Scenario
 
+MAX_BUDGETS = 10_000
 KEYWORD_MIXES = {
     "all": ("sensor", "drone", "patrol"),
     "observers": ("patrol",),       # observer-only regime: team sites and their patrols
@@ -44,6 +45,8 @@ def parse_budgets(text: str) -> list[float]:
         raise ValueError(f"FROM and TO must be numbers and N a whole number, got {text!r}") from None
     if not (0 < lo <= hi < math.inf) or n < 1 or (n == 1 and lo != hi):
         raise ValueError(f"needs 0 < FROM <= TO and N >= 1 (N = 1 only when FROM = TO), got {text!r}")
+    if n > MAX_BUDGETS:
+        raise ValueError(f"needs N <= {MAX_BUDGETS:,} budgets (each is a solve per mix), got {text!r}")
     return [float(b) for b in np.linspace(lo, hi, n)]
 
 

@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import dataclasses
+import os
+import re
+import signal
+import threading
+import time
 from collections import deque
 
 import numpy as np
@@ -18,12 +23,41 @@ from ...errors import InputError, Problem
 from ...model.instance import Instance
 from .mixes import restrict
 
+CONNECT_TIMEOUT_S = 5  # seconds to reach a Dask scheduler before giving up with one line
+SCHEDULER_ADDRESS = re.compile(r"^(tcp|tls)://(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$")
 _WORKER: dict = {}  # the instance a pool worker received once
 _CUTS: dict = {}    # the mixes' instances cut from it, by (instance, sites)
 
 
 def init_worker(inst: Instance) -> None:
+    """A pool worker's start: keep the instance, and die with the parent (see die_with_parent)."""
     _WORKER["instance"] = inst
+    die_with_parent()
+
+
+def die_with_parent() -> None:
+    """End this process when the one that started it dies, even by SIGKILL.
+
+    On Linux the kernel sends SIGTERM at the parent's death (prctl PR_SET_PDEATHSIG); elsewhere,
+    and as a second guard, a thread checks once a second whether the parent is gone (the process
+    is then adopted, so its parent id changes)."""
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before the guard was set
+        os._exit(1)
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="monitor-parent-watch", daemon=True).start()
 
 
 def _restricted(inst: Instance, sites: np.ndarray) -> Instance:
@@ -111,13 +145,14 @@ class Dask:
     """A Dask distributed cluster; the instance is scattered to every worker once."""
 
     def __init__(self, inst: Instance, address: str):
+        check_scheduler_address(address)
         try:
             from distributed import Client, as_completed
         except ImportError:
             raise InputError(Problem("needs Dask: pip install 'monitor[cluster]'", key="--scheduler",
                                      value=address)) from None
         try:
-            self.client = Client(address, set_as_default=False, timeout=20)
+            self.client = Client(address, set_as_default=False, timeout=CONNECT_TIMEOUT_S)
         except (OSError, TimeoutError, ValueError) as exc:
             raise InputError(Problem(f"cannot reach the scheduler: {exc}", key="--scheduler",
                                      value=address)) from None
@@ -137,3 +172,14 @@ class Dask:
 
 
 # ----------------------------------------------------------------------------- checkpoint and progress
+
+
+def check_scheduler_address(address: str) -> None:
+    """A Dask scheduler address is tcp://host:port or tls://host:port (port 1-65535); InputError otherwise,
+    before any connection is tried."""
+    if isinstance(address, str) and re.match(r"^inproc://\S+$", address):
+        return  # a cluster in this process (distributed.LocalCluster(processes=False))
+    m = SCHEDULER_ADDRESS.match(address if isinstance(address, str) else "")
+    if m is None or not 1 <= int(m.group(3)) <= 65535:
+        raise InputError(Problem("must be tcp://HOST:PORT or tls://HOST:PORT, for example tcp://10.0.0.5:8786",
+                                 key="--scheduler", value=address))
