@@ -18,7 +18,7 @@ from .schema import SIDES, Scenario
 def check_scenario(s: Scenario) -> list[Problem]:
     """Every rule below, in order."""
     out: list[Problem] = []
-    for rule in (check_line, check_zones, check_classes, check_hotspots, check_asset_names, check_sites,
+    for rule in (check_distances, check_line, check_zones, check_classes, check_hotspots, check_asset_names, check_sites,
                  check_patrols, check_sensor_radius, check_budget):
         out += rule(s)
     return out
@@ -26,6 +26,32 @@ def check_scenario(s: Scenario) -> list[Problem]:
 
 def _p(s: Scenario, key: str, value, message: str) -> Problem:
     return Problem(message, s.source, key, value)
+
+
+EARTH_KM = 40_075.0  # the equator's length: no distance on a ceasefire line comes near it
+
+
+def check_distances(s: Scenario) -> list[Problem]:
+    """Every distance (a key ending in _km, or a list of them) is at most the Earth's circumference."""
+    return [_p(s, key, value, f"is farther than the Earth's circumference ({EARTH_KM:,.0f} km)")
+            for key, value in _leaves(s.model_dump(), "")
+            if key.rsplit(".", 1)[-1].endswith("_km") and isinstance(value, (int, float)) and abs(value) > EARTH_KM]
+
+
+def _leaves(node, key: str):
+    """(key path, value) of every number or string in a dumped scenario; list items by name where named."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _leaves(v, f"{key}.{k}" if key else k)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            if isinstance(v, (dict, list)):
+                name = v.get("name") if isinstance(v, dict) else None
+                yield from _leaves(v, f"{key}[{name if isinstance(name, str) else i}]")
+            else:
+                yield key, v  # a list of values (offsets_km) keeps its key
+    else:
+        yield key, node
 
 
 def check_line(s: Scenario) -> list[Problem]:
