@@ -54,11 +54,15 @@ MAX_DRAWS = 100_000_000  # violations a simulation draws at most: about 100 s on
 FLAGS = {"budget.annual_usd": "--budget-usd", "seed": "--seed"}  # overrides the verbs set, by the flag that sets them
 
 
-def scenario(config: str | Path | Scenario, overrides: dict | None = None) -> Scenario:
-    """A scenario from a path or a Scenario, with dotted-key overrides checked like the file."""
+def scenario(config: str | Path | Scenario, overrides: dict | None = None, scenarios: list[str] | None = None,
+             flags: dict | None = None) -> Scenario:
+    """A scenario from a path or a Scenario: the file's named `scenarios` applied in order, then
+    dotted-key `overrides` (`{"assets.ift.radius_km": 5}`), each checked like the file itself.
+    `flags` names the flag that set an override, for its error message."""
+    flags = {**FLAGS, **(flags or {})}
     if isinstance(config, Scenario):
-        return with_overrides(config, overrides, FLAGS)
-    return load_scenario(config, overrides, FLAGS)
+        return with_overrides(config, overrides, flags, scenarios or ())
+    return load_scenario(config, overrides, flags, scenarios or ())
 
 
 class _Result:
@@ -83,9 +87,10 @@ class ValidateResult(_Result):
         return text.validate_text(self.model.scenario.source, self.to_dict())
 
 
-def validate(config: str | Path | Scenario) -> ValidateResult:
+def validate(config: str | Path | Scenario, scenarios: list[str] | None = None,
+             overrides: dict | None = None) -> ValidateResult:
     """Check a scenario and build its model; its size (line km, zone km2, cells, sites, budget)."""
-    model = build_model(scenario(config))
+    model = build_model(scenario(config, overrides, scenarios))
     return ValidateResult(model, scenario_size(model))
 
 
@@ -115,7 +120,8 @@ class SolveResult(_Result):
 
 
 def solve(config: str | Path | Scenario, budget_usd: float | None = None, solver: str = "greedy",
-          seed: int | None = None, deadline_s: float | None = None, **options) -> SolveResult:
+          seed: int | None = None, deadline_s: float | None = None, scenarios: list[str] | None = None,
+          overrides: dict | None = None, **options) -> SolveResult:
     """Build the scenario's model, solve it, and score the plan and the baselines at its budget.
 
     `options` are the solver's (`time_limit_s`, `gap`, `mip_solver`); one it does not take is
@@ -125,11 +131,12 @@ def solve(config: str | Path | Scenario, budget_usd: float | None = None, solver
     then holds the best plan so far with its bound (`interrupted` is true).
     """
     t0 = time.monotonic()
-    overrides = {k: v for k, v in (("budget.annual_usd", budget_usd), ("seed", seed)) if v is not None}
+    overrides = {**(overrides or {}), **{k: v for k, v in (("budget.annual_usd", budget_usd), ("seed", seed))
+                                         if v is not None}}
     opts = solvers.options_for(solver, options)  # bad options before any work
     if deadline_s is not None:
         check_time_limit(deadline_s, "deadline_s")
-    model = build_model(scenario(config, overrides))
+    model = build_model(scenario(config, overrides, scenarios))
     if deadline_s is not None:
         opts = _within_deadline(opts, deadline_s - (time.monotonic() - t0))
     with stop.sigint_stops():
@@ -217,9 +224,10 @@ class EvaluateResult(_Result):
         return text.evaluate_text(self.to_dict())
 
 
-def evaluate(config: str | Path | Scenario, plan: str | Path | dict) -> EvaluateResult:
+def evaluate(config: str | Path | Scenario, plan: str | Path | dict, scenarios: list[str] | None = None,
+             overrides: dict | None = None) -> EvaluateResult:
     """Re-score a plan with the scenario's model: its metrics and costs, and what it breaks."""
-    model = build_model(scenario(config))
+    model = build_model(scenario(config, overrides, scenarios))
     units = read_plan(plan, model)
     return EvaluateResult(model, "<plan>" if isinstance(plan, dict) else str(plan), units,
                           plan_metrics(model, units), model.instance.check(units))
@@ -237,9 +245,10 @@ class CalibrateResult(_Result):
         return calibration_out.calibration_text(self.figures)
 
 
-def calibrate(config: str | Path | Scenario, asset: str | None = None) -> CalibrateResult:
+def calibrate(config: str | Path | Scenario, asset: str | None = None, scenarios: list[str] | None = None,
+              overrides: dict | None = None) -> CalibrateResult:
     """What observer teams at UNIIMOG's density do on the scenario's line, figure by figure."""
-    model = build_model(scenario(config))
+    model = build_model(scenario(config, overrides, scenarios))
     return CalibrateResult(model, calibrate_force(model, asset))
 
 
@@ -262,10 +271,11 @@ class FrontierRun(_Result):
 def frontier(config: str | Path | Scenario, budgets_usd, mixes: list[str] | None = None, solver: str = "greedy",
              checkpoint_dir: str | Path | None = None, scheduler: str | None = None, workers: int | None = None,
              split: int = 1, progress: Callable[[int, int], None] | None = None,
-             on_point: Callable[[Point], None] | None = None, **options) -> FrontierRun:
+             on_point: Callable[[Point], None] | None = None, scenarios: list[str] | None = None,
+             overrides: dict | None = None, **options) -> FrontierRun:
     """Solve every budget for every mix (studies/frontier); finished points are kept in
     checkpoint_dir/points.jsonl, so a rerun solves only the rest. See `studies.frontier.sweep`."""
-    model = build_model(scenario(config))
+    model = build_model(scenario(config, overrides, scenarios))
     res = sweep(model, budgets_usd, mixes, solver, options, checkpoint_dir=checkpoint_dir, scheduler=scheduler,
                 workers=workers, split=split, progress=progress, on_point=on_point)
     return FrontierRun(model, res)
@@ -290,12 +300,12 @@ class ScheduleResult(_Result):
         return schedule_out.write_outputs(out_dir, self.model, self.schedule, self.units, self.to_dict())
 
 
-def schedule(config: str | Path | Scenario, plan: str | Path | dict,
-             time_limit_s: float | None = None) -> ScheduleResult:
+def schedule(config: str | Path | Scenario, plan: str | Path | dict, time_limit_s: float | None = None,
+             scenarios: list[str] | None = None, overrides: dict | None = None) -> ScheduleResult:
     """Route one day's patrols of every team site and sorties of every drone base of a plan (OR-Tools);
     `time_limit_s` is a safety limit per site."""
     check_time_limit(time_limit_s)
-    model = build_model(scenario(config))
+    model = build_model(scenario(config, overrides, scenarios))
     units = read_plan(plan, model)
     sch = build_schedule(model, units, time_limit_s or DEFAULT_TIME_LIMIT_S)
     return ScheduleResult(model, "<plan>" if isinstance(plan, dict) else str(plan), units, sch)
@@ -320,7 +330,8 @@ class SimulationResult(_Result):
 
 def simulate(config: str | Path | Scenario, plan: str | Path | dict, days: float = 365.0, seed: int | None = None,
              mode: str = "random-search", violations: int | None = 1_000_000,
-             time_limit_s: float | None = None) -> SimulationResult:
+             time_limit_s: float | None = None, scenarios: list[str] | None = None,
+             overrides: dict | None = None) -> SimulationResult:
     """Check a plan against simulated violations; `violations=None` draws Poisson(per_year * days / 365).
 
     mode "random-search" simulates the analytic model's own assumption (its value should fall in the
@@ -334,7 +345,8 @@ def simulate(config: str | Path | Scenario, plan: str | Path | dict, days: float
         raise InputError(Problem(f"must be a whole number from 1 to {MAX_DRAWS:,}, or 'poisson'", key="--violations",
                                  value=violations))
     check_time_limit(time_limit_s)
-    model = build_model(scenario(config, None if seed is None else {"seed": seed}))
+    model = build_model(scenario(config, {**(overrides or {}), **({} if seed is None else {"seed": seed})},
+                                 scenarios))
     expected = model.scenario.violations.per_year * days / 365
     if violations is None and expected > MAX_DRAWS:
         raise InputError(Problem(f"draws Poisson(violations.per_year x days / 365 = {expected:,.3g}) violations, "

@@ -20,6 +20,7 @@ from pathlib import Path
 import monitor.api as api
 
 from ..errors import MonitorError
+from ..model.overrides import parse_set
 from ..outputs.files import check_out_dir, dumps
 from ..outputs.progress import Progress
 from .parser import build_parser
@@ -70,15 +71,22 @@ def _print(res, as_json: bool) -> None:
     sys.stdout.write(dumps(res.to_dict()) if as_json else res.text())
 
 
+def _scenario(args, **flagged):
+    """The config with its --scenario tables and --set overrides applied, and the flags given as keys."""
+    sets = dict(parse_set(text) for text in args.set)
+    flags = {k: "--set" for k in sets}
+    given = {k: v for k, v in flagged.items() if v is not None}
+    return api.scenario(args.config, {**sets, **given}, args.scenario, flags)
+
+
 def _validate(args) -> int:
-    _print(api.validate(args.config), args.json)
+    _print(api.validate(_scenario(args)), args.json)
     return 0
 
 
 def _solve(args) -> int:
-    s = api.scenario(args.config, {k: v for k, v in (("budget.annual_usd", args.budget_usd), ("seed", args.seed))
-                                   if v is not None})
-    out = check_out_dir(args.out if args.out is not None else Path("out") / s.name)
+    s = _scenario(args, **{"budget.annual_usd": args.budget_usd, "seed": args.seed})
+    out = check_out_dir(args.out if args.out is not None else Path("out") / s.label)
     left = None if args.deadline_s is None else args.deadline_s - (time.monotonic() - args.started)
     res = api.solve(s, solver=args.solver, time_limit_s=args.time_limit_s, gap=args.gap,
                     deadline_s=None if left is None else max(left, 0.1))
@@ -92,18 +100,18 @@ def _solve(args) -> int:
 
 
 def _evaluate(args) -> int:
-    _print(api.evaluate(args.config, args.plan), args.json)
+    _print(api.evaluate(_scenario(args), args.plan), args.json)
     return 0
 
 
 def _calibrate(args) -> int:
-    _print(api.calibrate(args.config, asset=args.asset), args.json)
+    _print(api.calibrate(_scenario(args), asset=args.asset), args.json)
     return 0
 
 
 def _frontier(args) -> int:
-    s = api.scenario(args.config)
-    out = check_out_dir(args.out if args.out is not None else Path("out") / f"{s.name}-frontier")
+    s = _scenario(args)
+    out = check_out_dir(args.out if args.out is not None else Path("out") / f"{s.label}-frontier")
     run = api.frontier(s, args.budgets_usd, mixes=args.mix, solver=args.solver, checkpoint_dir=out,
                        scheduler=args.scheduler, workers=args.workers, split=args.split,
                        progress=Progress(enabled=not args.quiet), gap=args.gap, time_limit_s=args.time_limit_s)
@@ -115,12 +123,12 @@ def _frontier(args) -> int:
 
 def _schedule(args) -> int:
     out = check_out_dir(args.out if args.out is not None else Path(args.plan).parent)
-    return _written(api.schedule(args.config, args.plan, time_limit_s=args.time_limit_s), out, args.json)
+    return _written(api.schedule(_scenario(args), args.plan, time_limit_s=args.time_limit_s), out, args.json)
 
 
 def _simulate(args) -> int:
     out = check_out_dir(args.out if args.out is not None else Path(args.plan).parent)
-    res = api.simulate(args.config, args.plan, days=args.days, seed=args.seed, mode=args.mode,
+    res = api.simulate(_scenario(args), args.plan, days=args.days, seed=args.seed, mode=args.mode,
                        violations=args.violations, time_limit_s=args.time_limit_s)
     return _written(res, out, args.json)
 

@@ -40,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("-v", "--verbose", action="store_true",
                         help="print each step with its elapsed time, plan and bound on stderr (--log-level info)")
     common.add_argument("--log-level", choices=LOG_LEVELS, help="how much to print on stderr (default: warning)")
+    common.add_argument("--scenario", action="append", default=[], metavar="NAME",
+                        help="apply the config's [scenarios.NAME] table of overrides; repeat to apply several in order")
+    common.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override one key of the config, after the scenarios: assets.ift.radius_km=5, "
+                             "budget.annual_usd=4e7 (assets, zones, classes and hotspots by name); repeatable")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for add in (_add_validate, _add_solve, _add_evaluate, _add_calibrate, _add_frontier, _add_schedule,
                 _add_simulate):

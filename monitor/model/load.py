@@ -9,7 +9,6 @@ the flag's name when the caller says which flag set it.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -17,68 +16,67 @@ from pydantic import ValidationError
 from ..errors import InputError, Problem
 from ..reading import parse_toml, read_text
 from .checks import check_scenario
+from .overrides import Override, apply, relabel, scenario_overrides, scenario_tables
 from .schema import KINDS, Scenario
 
 
-def load_scenario(path: str | Path, overrides: dict | None = None, flags: dict | None = None) -> Scenario:
+def load_scenario(path: str | Path, overrides: dict | None = None, flags: dict | None = None,
+                  scenarios: list[str] | tuple = ()) -> Scenario:
     """Read and validate a scenario file; raise InputError listing every problem found.
 
-    `overrides` maps dotted keys to values (for example {"budget.annual_usd": 5e6}) and is
-    applied before validation, so an override is checked like the file itself. `flags` maps
-    an overridden key to the flag that set it (`--budget-usd`), for the error message.
+    `scenarios` names tables [scenarios.NAME] of the file whose overrides apply first, in
+    order; then `overrides`, a map of dotted keys to values (`{"assets.ift.radius_km": 5}`,
+    items of arrays of tables by name; see `overrides.py`). Both are applied before
+    validation, so an override is checked like the file itself. `flags` maps an overridden
+    key to the flag that set it (`--budget-usd`, `--set`), for the error message.
     """
     path = Path(path)
     try:
         raw = parse_toml(read_text(path))
     except ValueError as exc:  # tomllib.TOMLDecodeError, or nesting too deep
         raise InputError(Problem(f"not valid TOML: {exc}", str(path))) from None
+    tables = scenario_tables(raw, str(path))
+    changes = scenario_overrides(tables, list(scenarios)) + _overrides(overrides, flags)
+    applied = apply(raw, changes, str(path))
     try:
-        return validate_scenario(apply_overrides(raw, overrides), source=str(path), base_dir=str(path.parent))
+        s = validate_scenario(raw, source=str(path), base_dir=str(path.parent), variants=list(scenarios))
     except InputError as exc:
-        raise _as_flags(exc, overrides, flags) from None
+        raise InputError(relabel(exc.problems, applied)) from None
+    s._scenarios = tables
+    return s
 
 
-def with_overrides(s: Scenario, overrides: dict | None, flags: dict | None = None) -> Scenario:
-    """A copy of a scenario with dotted-key overrides, validated again (the line is not read again)."""
-    if not overrides:
+def with_overrides(s: Scenario, overrides: dict | None, flags: dict | None = None,
+                   scenarios: list[str] | tuple = ()) -> Scenario:
+    """A copy of a scenario with more named scenarios of its file and dotted-key overrides applied,
+    validated again (the line is not read again)."""
+    if not overrides and not scenarios:
         return s
+    raw = s.model_dump()
+    applied = apply(raw, scenario_overrides(s._scenarios, list(scenarios)) + _overrides(overrides, flags), s.source)
     try:
-        new = validate_scenario(apply_overrides(s.model_dump(), overrides), source=s.source, base_dir=s.base_dir,
-                                line=s._line)
+        new = validate_scenario(raw, source=s.source, base_dir=s.base_dir, line=s._line,
+                                variants=s.variants + list(scenarios))
     except InputError as exc:
-        raise _as_flags(exc, overrides, flags) from None
+        raise InputError(relabel(exc.problems, applied)) from None
+    new._scenarios = s._scenarios
     return new
 
 
-def _as_flags(exc: InputError, overrides: dict | None, flags: dict | None) -> InputError:
-    """Problems with an overridden key, told as the flag's (or marked as an override)."""
-    out = []
-    for p in exc.problems:
-        if p.key in (overrides or {}):
-            flag = (flags or {}).get(p.key)
-            p = p.as_flag(flag) if flag else replace(p, origin="an override, not from the file")
-        out.append(p)
-    return InputError(out)
+def _overrides(overrides: dict | None, flags: dict | None) -> list[Override]:
+    return [Override(k, v, flag=(flags or {}).get(k)) for k, v in (overrides or {}).items()]
 
 
-def apply_overrides(raw: dict, overrides: dict | None) -> dict:
-    """Set dotted keys in a parsed TOML document (in place; returns it)."""
-    for key, value in (overrides or {}).items():
-        node = raw
-        *parents, leaf = key.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    return raw
-
-
-def validate_scenario(raw: dict, source: str = "<memory>", base_dir: str = ".", line: tuple | None = None) -> Scenario:
-    """Validate a scenario given as a dict (as parsed from TOML); `line` is the line already read, if any."""
-    for reserved in ("source", "base_dir"):
+def validate_scenario(raw: dict, source: str = "<memory>", base_dir: str = ".", line: tuple | None = None,
+                      variants: list[str] | None = None) -> Scenario:
+    """Validate a scenario given as a dict (as parsed from TOML); `line` is the line already read, if any;
+    `variants` the named scenarios applied to it."""
+    for reserved in ("source", "base_dir", "variants"):
         if reserved in raw:
             raise InputError(Problem("unknown key", source, reserved, raw[reserved]))
     try:
-        scenario = Scenario.model_validate({**raw, "source": source, "base_dir": base_dir})
+        scenario = Scenario.model_validate({**raw, "source": source, "base_dir": base_dir,
+                                            "variants": list(variants or [])})
     except ValidationError as exc:
         raise InputError([_problem(source, raw, e) for e in exc.errors()]) from None
     if line is not None and raw.get("line") is not None:

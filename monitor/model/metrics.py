@@ -167,6 +167,7 @@ def scenario_size(model: ScenarioModel) -> dict:
     return {"line_km": model.geometry.length_km, "geodesic_km": model.geometry.geodesic_km,
             "reference_length_km": s.line.reference_length_km, "zone_km2": zones,
             "line_file_outside_config": _outside_line_file(s),
+            "scenarios": list(s._scenarios), "variants": list(s.variants),
             "cells": len(c), "candidate_sites": sites, "matrix_nonzeros": int(model.instance.B.nnz),
             "hotspot_weight_share": hotspot_share(model), "build_seconds": model.seconds}
 

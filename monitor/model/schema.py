@@ -267,7 +267,14 @@ class Scenario(StrictModel):
     # Filled by load_scenario, not by the file.
     source: str = Field(default="<memory>", exclude=True)
     base_dir: str = Field(default=".", exclude=True)
+    variants: list[str] = Field(default=[], exclude=True)  # the named scenarios applied, in order
     _line: tuple | None = PrivateAttr(default=None)  # (lon/lat points, properties), read once (model/linefile.py)
+    _scenarios: dict = PrivateAttr(default_factory=dict)  # the file's [scenarios.NAME] tables, by name
+
+    @property
+    def label(self) -> str:
+        """The name with the named scenarios applied: `ukraine-2025+short-towers`; also the default output folder."""
+        return self.name + "".join(f"+{v}" for v in self.variants)
 
     def asset(self, name: str) -> AssetBase:
         return next(a for a in self.assets if a.name == name)

@@ -37,6 +37,7 @@ def plan_document(model: ScenarioModel, units: np.ndarray, solver: dict | None, 
     doc = {
         "monitor_version": __version__,
         "scenario": s.name,
+        "variants": list(s.variants),
         "config": s.source,
         "seed": s.seed,
         "budget_usd": s.budget.annual_usd,

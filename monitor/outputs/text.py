@@ -42,7 +42,7 @@ def summary_rows(doc: dict) -> list[tuple[str, str]]:
 def summary_text(doc: dict) -> str:
     rows = summary_rows(doc)
     width = max(len(k) for k, _ in rows)
-    head = f"{doc['scenario']}: {doc['size']['cells']:,} cells, {sum(doc['size']['candidate_sites'].values()):,} candidate sites"
+    head = f"{label(doc)}: {doc['size']['cells']:,} cells, {sum(doc['size']['candidate_sites'].values()):,} candidate sites"
     lines = [head] + [f"  {k:<{width}}  {v}" for k, v in rows]
     table = baseline_table(doc)
     if table:
@@ -75,7 +75,7 @@ def baseline_table(doc: dict) -> list[list[str]]:
 def report_md(doc: dict) -> str:
     """A readable report of the plan; every figure is one of plan.json's."""
     m = doc["metrics"]
-    lines = [f"# Monitoring plan: {doc['scenario']}", "",
+    lines = [f"# Monitoring plan: {label(doc)}", "",
              f"Config `{doc['config']}`, seed {doc['seed']}, monitor {doc['monitor_version']}.", "",
              "| figure | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in summary_rows(doc)]
@@ -117,6 +117,11 @@ def report_md(doc: dict) -> str:
     return "\n".join(lines)
 
 
+def label(doc: dict) -> str:
+    """The scenario's name with the named scenarios applied to it: ukraine-2025+short-towers."""
+    return doc["scenario"] + "".join(f"+{v}" for v in doc.get("variants") or [])
+
+
 def validate_text(source: str, size: dict) -> str:
     """What `monitor validate` prints: the scenario's size."""
     ref = f" (reference {size['reference_length_km']:,.0f} km)" if size["reference_length_km"] else ""
@@ -134,6 +139,9 @@ def validate_text(source: str, size: dict) -> str:
     if hot is not None:
         lines.append(f"  at hotspots      {100 * hot:.1f}% of violations")
     lines.append(f"  budget           ${size['budget_usd']:,.0f} a year")
+    if size.get("scenarios"):
+        applied = f" (applied: {', '.join(size['variants'])})" if size.get("variants") else ""
+        lines.append(f"  scenarios        {', '.join(size['scenarios'])}{applied}")
     return "\n".join(lines) + "\n"
 
 
