@@ -28,9 +28,10 @@ import numpy as np
 import monitor.solvers as solvers
 
 from .errors import InputError, Problem
+from .model import plans
 from .model.build import ScenarioModel, build_model
 from .model.load import load_scenario, with_overrides
-from .model.metrics import plan_metrics, scenario_size
+from .model.metrics import placements, plan_metrics, scenario_size
 from .model.schema import Scenario
 from .outputs import calibration as calibration_out
 from .outputs import frontier as frontier_out
@@ -158,39 +159,22 @@ def _within_deadline(opts, left_s: float):
     return dataclasses.replace(opts, **changes)
 
 
-def read_plan(plan: str | Path | dict, model: ScenarioModel) -> np.ndarray:
-    """Units per candidate site from a plan.json (a path or its content), matched by (asset, site).
+def read_plan(plan, model: ScenarioModel) -> np.ndarray:
+    """Units per candidate site of a plan: a plan.json path, its content, or a result that has a plan
+    (a SolveResult, EvaluateResult, ...); checked against the scenario (`model/plans.py`)."""
+    if isinstance(plan, _Result):  # a result of this API: its plan, by placements (sites by lon/lat)
+        units = plan.solution.units if isinstance(plan, SolveResult) else getattr(plan, "units", None)
+        if units is None:
+            raise InputError(Problem(f"a {type(plan).__name__} holds no plan", key="plan"))
+        s = plan.model.scenario
+        plan = {"scenario": s.name, "variants": s.variants, "placements": placements(plan.model, units)}
+    if isinstance(plan, dict):
+        return plans.read_plan(plan, model)
+    return plans.read_plan(_read_json(Path(plan)), model, str(plan))
 
-    Every bad entry is an InputError naming the file and the entry's key.
-    """
-    path = "<plan>" if isinstance(plan, dict) else str(plan)
-    doc = plan if isinstance(plan, dict) else _read_json(Path(plan))
-    entries = doc.get("placements") if isinstance(doc, dict) else None
-    if not isinstance(entries, list):
-        raise InputError(Problem("must be a list of {asset, site, units}", path, "placements",
-                                 type(entries).__name__ if entries is not None else None))
-    st, s = model.sites, model.scenario
-    index = {(s.assets[a].name, int(k)): j for j, (a, k) in enumerate(zip(st.asset, st.index))}
-    assets = {a.name for a in s.assets}
-    units = np.zeros(len(st), int)
-    problems = []
-    for k, p in enumerate(entries):
-        key = f"placements[{k}]"
-        if not isinstance(p, dict):
-            problems.append(Problem("must be an object with asset, site and units", path, key, p))
-            continue
-        name, site, n = p.get("asset"), p.get("site"), p.get("units")
-        if not isinstance(name, str) or name not in assets:
-            problems.append(Problem(f"no such asset in {s.source}", path, f"{key}.asset", name))
-        elif not isinstance(site, int) or isinstance(site, bool) or (name, site) not in index:
-            problems.append(Problem(f"no such candidate site of asset '{name}'", path, f"{key}.site", site))
-        elif not isinstance(n, int) or isinstance(n, bool) or n < 0:
-            problems.append(Problem("must be a whole number >= 0", path, f"{key}.units", n))
-        else:
-            units[index[(name, site)]] += n
-    if problems:
-        raise InputError(problems)
-    return units
+
+def _plan_name(plan) -> str:
+    return str(plan) if isinstance(plan, (str, Path)) else "<plan>"
 
 
 def _read_json(path: Path) -> object:
@@ -229,7 +213,7 @@ def evaluate(config: str | Path | Scenario, plan: str | Path | dict, scenarios: 
     """Re-score a plan with the scenario's model: its metrics and costs, and what it breaks."""
     model = build_model(scenario(config, overrides, scenarios))
     units = read_plan(plan, model)
-    return EvaluateResult(model, "<plan>" if isinstance(plan, dict) else str(plan), units,
+    return EvaluateResult(model, _plan_name(plan), units,
                           plan_metrics(model, units), model.instance.check(units))
 
 
@@ -308,7 +292,7 @@ def schedule(config: str | Path | Scenario, plan: str | Path | dict, time_limit_
     model = build_model(scenario(config, overrides, scenarios))
     units = read_plan(plan, model)
     sch = build_schedule(model, units, time_limit_s or DEFAULT_TIME_LIMIT_S)
-    return ScheduleResult(model, "<plan>" if isinstance(plan, dict) else str(plan), units, sch)
+    return ScheduleResult(model, _plan_name(plan), units, sch)
 
 
 @dataclass
@@ -354,7 +338,7 @@ def simulate(config: str | Path | Scenario, plan: str | Path | dict, days: float
                                  value="poisson"))
     units = read_plan(plan, model)
     sch = build_schedule(model, units, time_limit_s or DEFAULT_TIME_LIMIT_S) if mode == "schedule" else None
-    name = "<plan>" if isinstance(plan, dict) else str(plan)
+    name = _plan_name(plan)
     doc = {"config": model.scenario.source, "plan": name,
            **simulate_plan(model, units, n=violations, days=days, seed=model.scenario.seed, mode=mode, schedule=sch)}
     if sch is not None:

@@ -100,7 +100,16 @@ def _solve(args) -> int:
 
 
 def _evaluate(args) -> int:
-    _print(api.evaluate(_scenario(args), args.plan), args.json)
+    res = api.evaluate(_scenario(args), args.plan)
+    _print(res, args.json)
+    return _strict(args, res.problems)
+
+
+def _strict(args, problems: list[str]) -> int:
+    """Status 1 for a plan that breaks the budget or a cap, when --strict asks for it."""
+    if args.strict and problems:
+        print(f"monitor: --strict: the plan breaks {'; '.join(problems)}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -123,14 +132,17 @@ def _frontier(args) -> int:
 
 def _schedule(args) -> int:
     out = check_out_dir(args.out if args.out is not None else Path(args.plan).parent)
-    return _written(api.schedule(_scenario(args), args.plan, time_limit_s=args.time_limit_s), out, args.json)
+    res = api.schedule(_scenario(args), args.plan, time_limit_s=args.time_limit_s)
+    _written(res, out, args.json)
+    return _strict(args, res.model.instance.check(res.units))
 
 
 def _simulate(args) -> int:
     out = check_out_dir(args.out if args.out is not None else Path(args.plan).parent)
     res = api.simulate(_scenario(args), args.plan, days=args.days, seed=args.seed, mode=args.mode,
                        violations=args.violations, time_limit_s=args.time_limit_s)
-    return _written(res, out, args.json)
+    _written(res, out, args.json)
+    return _strict(args, res.model.instance.check(res.units))
 
 
 def _written(res, out: Path, as_json: bool) -> int:

@@ -86,6 +86,7 @@ def _add_evaluate(sub, common) -> None:
     e.add_argument("config", help="scenario file (TOML)")
     e.add_argument("plan", help="plan.json written by `monitor solve` (or edited)")
     e.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    e.add_argument("--strict", action="store_true", help="exit with status 1 if the plan breaks the budget or a cap")
 
 
 def _add_calibrate(sub, common) -> None:
@@ -144,6 +145,7 @@ def _add_schedule(sub, common) -> None:
                     help="safety limit of the route search per site (default 60); the search normally stops "
                          "at a local optimum first, so the routes do not depend on the machine's speed")
     sc.add_argument("--json", action="store_true", help="print schedule.json instead of the summary")
+    sc.add_argument("--strict", action="store_true", help="exit with status 1 if the plan breaks the budget or a cap")
 
 
 def _add_simulate(sub, common) -> None:
@@ -170,6 +172,7 @@ def _add_simulate(sub, common) -> None:
     sm.add_argument("--time-limit-s", type=_positive_float,
                     help="schedule mode: safety limit of the route search per site (default 60)")
     sm.add_argument("--json", action="store_true", help="print simulation.json instead of the summary")
+    sm.add_argument("--strict", action="store_true", help="exit with status 1 if the plan breaks the budget or a cap")
 
 
 def _positive_float(text: str) -> float:

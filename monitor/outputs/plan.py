@@ -13,6 +13,7 @@ import numpy as np
 from .._version import __version__
 from ..model.build import ScenarioModel
 from ..model.metrics import placements, plan_metrics, scenario_size
+from ..model.plans import config_hash
 from .files import dumps, write_files
 from .plots import plan_png
 from .text import report_md
@@ -39,6 +40,7 @@ def plan_document(model: ScenarioModel, units: np.ndarray, solver: dict | None, 
         "scenario": s.name,
         "variants": list(s.variants),
         "config": s.source,
+        "config_sha256": config_hash(s),
         "seed": s.seed,
         "budget_usd": s.budget.annual_usd,
         "max_observers": s.budget.max_observers,
