@@ -129,19 +129,26 @@ def test_cells_csv_and_geojson(solved):
     out, _ = solved
     rows = list(csv.reader((out / "cells.csv").read_text().splitlines()))
     assert rows[0] == ["cell", "lon", "lat", "s_km", "offset_km", "side", "zone", "area_km2",
-                       "weight_incursion", "weight_firing", "detection_incursion", "detection_firing"]
+                       "weight_incursion", "weight_firing", "detection", "detection_incursion", "detection_firing"]
     body = rows[1:]
     assert len(body) == 120
     assert sum(float(r[8]) for r in body) == pytest.approx(1.0, rel=1e-5)
-    assert all(0 <= float(r[10]) <= 1 for r in body)
+    assert all(0 <= float(r[11]) <= 1 for r in body)
+    # The overall detection is the class detections weighted by share and weight.
+    for r in body:
+        w = 0.5 * float(r[8]) + 0.5 * float(r[9])
+        if w > 0:
+            assert float(r[10]) == pytest.approx((0.5 * float(r[8]) * float(r[11]) + 0.5 * float(r[9]) * float(r[12])) / w,
+                                                 abs=1e-8)
     assert {r[5] for r in body} == {"North", "South"} and {r[6] for r in body} == {"dmz"}
     doc = json.loads((out / "plan.json").read_text())
     # The per-cell detections add up to plan.json's detection: sum_c share_c sum_i w P.
-    D = sum(0.5 * float(r[8]) * float(r[10]) + 0.5 * float(r[9]) * float(r[11]) for r in body)
+    D = sum(0.5 * float(r[8]) * float(r[11]) + 0.5 * float(r[9]) * float(r[12]) for r in body)
     assert D == pytest.approx(doc["metrics"]["detection"], rel=1e-5)
     gj = json.loads((out / "placements.geojson").read_text())
     assert gj["type"] == "FeatureCollection"
-    assert [f["properties"] for f in gj["features"]] == doc["placements"]
+    assert [{k: v for k, v in f["properties"].items() if k not in ("radius_km", "annual_usd")}
+            for f in gj["features"]] == doc["placements"]
     assert all(f["geometry"]["coordinates"] == [f["properties"]["lon"], f["properties"]["lat"]]
                for f in gj["features"])
 

@@ -33,7 +33,10 @@ def _clean(x):
     return x
 
 
-def dumps(doc: dict) -> str:
+def dumps(doc: dict, compact: bool = False) -> str:
+    """JSON as the outputs write it: NaN-free, indented, or compact (for large GIS layers)."""
+    if compact:
+        return json.dumps(_clean(doc), separators=(",", ":"), allow_nan=False) + "\n"
     return json.dumps(_clean(doc), indent=2, allow_nan=False) + "\n"
 
 

@@ -12,9 +12,10 @@ import numpy as np
 
 from .._version import __version__
 from ..model.build import ScenarioModel
-from ..model.metrics import placements, plan_metrics, scenario_size
+from ..model.metrics import detection_by_cell, placements, plan_metrics, scenario_size
 from ..model.plans import config_hash
 from .files import dumps, write_files
+from .gis import layers
 from .plots import plan_png
 from .text import report_md
 
@@ -66,37 +67,32 @@ def baseline_document(model: ScenarioModel, b) -> dict:
     return plan_document(model, b.units, None, metrics=b.metrics, baseline=about)
 
 
-def placements_geojson(model: ScenarioModel, units: np.ndarray) -> dict:
-    feats = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
-              "properties": p} for p in placements(model, units)]
-    return {"type": "FeatureCollection", "features": feats}
-
-
 def cells_csv(model: ScenarioModel, units: np.ndarray) -> str:
-    """One row per cell: position, side, zone, area, then weight_<class> and detection_<class>."""
+    """One row per cell: position, side, zone, area, weight_<class>, detection (overall), detection_<class>."""
     s, c, inst = model.scenario, model.cells, model.instance
     P = inst.detection_by_cell(units)
+    det = detection_by_cell(model, units)
     names = [k.name for k in s.violations.classes]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["cell", "lon", "lat", "s_km", "offset_km", "side", "zone", "area_km2"]
-               + [f"weight_{n}" for n in names] + [f"detection_{n}" for n in names])
+               + [f"weight_{n}" for n in names] + ["detection"] + [f"detection_{n}" for n in names])
     zones = [z.name for z in s.zones]
     for i in range(len(c)):
         w.writerow([i, f"{c.lon[i]:.6f}", f"{c.lat[i]:.6f}", f"{c.s_km[i]:.3f}", f"{c.offset_km[i]:.3f}",
                     model.sides[c.side[i]], zones[c.zone[i]], f"{c.area_km2[i]:.6f}"]
-                   + [f"{x:.6e}" for x in inst.W[i]] + [f"{x:.9f}" for x in P[i]])
+                   + [f"{x:.6e}" for x in inst.W[i]] + [f"{det[i]:.9f}"] + [f"{x:.9f}" for x in P[i]])
     return buf.getvalue()
 
 
 def write_plan(out_dir: str | Path, model: ScenarioModel, doc: dict, units: np.ndarray,
                baselines: list = ()) -> list[Path]:
-    """Every output of a solve in `out_dir`: plan.json, placements.geojson, cells.csv, map.png,
-    report.md, and baselines/<name>.json for each baseline; each file whole. Returns the paths."""
+    """Every output of a solve in `out_dir`: plan.json, cells.csv, the GIS layers (gis.py), map.png,
+    report.md, and baselines/<name>.json for each baseline; as one set. Returns the paths."""
     files = {
         "plan.json": dumps(doc),
-        "placements.geojson": dumps(placements_geojson(model, units)),
         "cells.csv": cells_csv(model, units),
+        **{name: dumps(layer, compact=True) for name, layer in layers(model, units).items()},
         "map.png": plan_png(model, units, doc),
         "report.md": report_md(doc),
     }
