@@ -37,7 +37,7 @@ from .outputs import calibration as calibration_out
 from .outputs import frontier as frontier_out
 from .outputs import schedule as schedule_out
 from .outputs import simulation as simulation_out
-from .outputs import text
+from .outputs import tables, text
 from .outputs.plan import plan_document, solver_record, write_plan
 from .reading import parse_json, read_text
 from .solvers import stop
@@ -76,6 +76,21 @@ class _Result:
         return self.model.scenario.name
 
 
+class _PlanTables:
+    """Tables of the result's plan, for a notebook: placements and cells as DataFrames."""
+
+    def _units(self) -> np.ndarray:
+        return self.solution.units if isinstance(self, SolveResult) else self.units
+
+    def placements_frame(self):
+        """One row per used site, with its coordinates, units, radius and yearly cost."""
+        return tables.placements_frame(self.model, self._units())
+
+    def cells_frame(self):
+        """One row per cell with its detection (a GeoDataFrame of polygons if geopandas is installed)."""
+        return tables.cells_frame(self.model, self._units())
+
+
 @dataclass
 class ValidateResult(_Result):
     model: ScenarioModel
@@ -96,7 +111,7 @@ def validate(config: str | Path | Scenario, scenarios: list[str] | None = None,
 
 
 @dataclass
-class SolveResult(_Result):
+class SolveResult(_Result, _PlanTables):
     model: ScenarioModel
     solution: solvers.Solution
     metrics: dict
@@ -159,6 +174,18 @@ def _within_deadline(opts, left_s: float):
     return dataclasses.replace(opts, **changes)
 
 
+def schema() -> dict:
+    """The JSON Schema of a scenario file (for an editor's completion and checks), from the pydantic schema."""
+    doc = Scenario.model_json_schema()
+    for internal in ("source", "base_dir", "variants"):
+        doc.get("properties", {}).pop(internal, None)
+    doc["properties"]["scenarios"] = {
+        "type": "object", "description": "Named scenarios: tables of dotted keys that override the rest of the file, "
+        "applied with --scenario NAME.", "additionalProperties": {"type": "object"}}
+    doc["title"] = "monitor scenario"
+    return doc
+
+
 def read_plan(plan, model: ScenarioModel) -> np.ndarray:
     """Units per candidate site of a plan: a plan.json path, its content, or a result that has a plan
     (a SolveResult, EvaluateResult, ...); checked against the scenario (`model/plans.py`)."""
@@ -186,7 +213,7 @@ def _read_json(path: Path) -> object:
 
 
 @dataclass
-class EvaluateResult(_Result):
+class EvaluateResult(_Result, _PlanTables):
     model: ScenarioModel
     plan: str
     units: np.ndarray
@@ -247,6 +274,10 @@ class FrontierRun(_Result):
     def text(self) -> str:
         return frontier_out.frontier_text(self.result)
 
+    def to_frame(self):
+        """The points as a DataFrame: one row per mix and budget."""
+        return tables.frontier_frame(self.result)
+
     def write(self, out_dir: str | Path) -> list[Path]:
         """frontier.csv, frontier.png and frontier.md (the points stay in points.jsonl there)."""
         return frontier_out.write_frontier(out_dir, self.result)
@@ -266,7 +297,7 @@ def frontier(config: str | Path | Scenario, budgets_usd, mixes: list[str] | None
 
 
 @dataclass
-class ScheduleResult(_Result):
+class ScheduleResult(_Result, _PlanTables):
     model: ScenarioModel
     plan: str
     units: np.ndarray
@@ -296,7 +327,7 @@ def schedule(config: str | Path | Scenario, plan: str | Path | dict, time_limit_
 
 
 @dataclass
-class SimulationResult(_Result):
+class SimulationResult(_Result, _PlanTables):
     model: ScenarioModel
     plan: str
     units: np.ndarray
@@ -347,5 +378,5 @@ def simulate(config: str | Path | Scenario, plan: str | Path | dict, days: float
 
 
 __all__ = ["CalibrateResult", "EvaluateResult", "FrontierRun", "ScheduleResult", "SimulationResult", "SolveResult",
-           "ValidateResult", "calibrate", "evaluate", "frontier", "read_plan", "scenario", "schedule", "simulate",
+           "ValidateResult", "calibrate", "evaluate", "frontier", "read_plan", "scenario", "schedule", "schema", "simulate",
            "solve", "validate"]

@@ -32,6 +32,7 @@ STARTED = time.monotonic()  # when this module was imported: a console command's
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.started = STARTED if argv is None else time.monotonic()  # a console run counts its imports too
+    args.verbose, args.log_level = getattr(args, "verbose", False), getattr(args, "log_level", None)
     _logging(args)
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if main_thread else None
@@ -154,5 +155,10 @@ def _written(res, out: Path, as_json: bool) -> int:
     return 0
 
 
-COMMANDS = {"validate": _validate, "solve": _solve, "evaluate": _evaluate, "calibrate": _calibrate,
+def _schema(args) -> int:
+    sys.stdout.write(dumps(api.schema()))
+    return 0
+
+
+COMMANDS = {"schema": _schema, "validate": _validate, "solve": _solve, "evaluate": _evaluate, "calibrate": _calibrate,
             "frontier": _frontier, "schedule": _schedule, "simulate": _simulate}

@@ -23,6 +23,7 @@ EXAMPLES = {
                 "--mix remote --mix towers=ast,ift --out out/ukraine-frontier",
     "schedule": "monitor schedule configs/uniimog-1988.toml out/uniimog-1988/plan.json",
     "simulate": "monitor simulate configs/uniimog-1988.toml out/uniimog-1988/plan.json --mode schedule",
+    "schema": "monitor schema > scenario.schema.json",
 }
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
@@ -49,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     for add in (_add_validate, _add_solve, _add_evaluate, _add_calibrate, _add_frontier, _add_schedule,
                 _add_simulate):
         add(sub, common)
+    sub.add_parser("schema", help="print the JSON Schema of a scenario file",
+                   description="Print the JSON Schema of a scenario file (every key, its type, range, default "
+                               "and meaning), for an editor that checks and completes TOML or JSON against it.",
+                   epilog=f"example: {EXAMPLES['schema']}")
     return p
 
 
