@@ -17,7 +17,7 @@ from monitor.studies.baselines import (
     UNIIMOG_OBSERVERS,
     UNIIMOG_PATROLS_PER_DAY,
 )
-from monitor.studies.calibration import key_comments
+from monitor.model.comments import key_comments
 
 UNIIMOG = CONFIGS / "uniimog-1988.toml"
 

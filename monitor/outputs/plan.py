@@ -12,6 +12,7 @@ import numpy as np
 
 from .._version import __version__
 from ..model.build import ScenarioModel
+from ..model.comments import estimates
 from ..model.metrics import detection_by_cell, placements, plan_metrics, scenario_size
 from ..model.plans import config_hash
 from .files import dumps, write_files
@@ -52,6 +53,9 @@ def plan_document(model: ScenarioModel, units: np.ndarray, solver: dict | None, 
                  "operators": m["operators"]},
         "metrics": m,
         "placements": placements(model, units),
+        "assets": {a.name: {"kind": a.kind, "radius_km": a.radius_km, "annual_usd": a.annual_usd}
+                   for a in s.assets},
+        "assumptions": estimates(s),
     }
     if baseline is not None:
         doc["baseline"] = baseline

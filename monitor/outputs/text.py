@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from ..model.instance import BUDGET_TOL
 
 
@@ -73,48 +75,98 @@ def baseline_table(doc: dict) -> list[list[str]]:
 
 
 def report_md(doc: dict) -> str:
-    """A readable report of the plan; every figure is one of plan.json's."""
-    m = doc["metrics"]
+    """The decision report: every figure is one of plan.json's, and it refers to no file but the map."""
     lines = [f"# Monitoring plan: {label(doc)}", "",
              f"Config `{doc['config']}`, seed {doc['seed']}, monitor {doc['monitor_version']}.", "",
+             "![Cells coloured by the share of their violations detected, with the sites used](map.png)", "",
              "| figure | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in summary_rows(doc)]
-    lines += ["", "## Detection by class", "", "| class | detection | mean time to detection |", "|---|---|---|"]
+    lines += _meaning(doc) + _classes_and_sides(doc["metrics"]) + _baselines(doc) + _sites(doc)
+    lines += _assumptions(doc) + _scenario(doc)
+    return "\n".join(lines)
+
+
+def _meaning(doc: dict) -> list[str]:
+    """What the headline figures mean, in a sentence each."""
+    m, sv = doc["metrics"], doc.get("solver")
+    out = ["", "## What the figures mean", "",
+           f"- **Detection {pct(m['detection'])}** is the expected share of all violations that this plan "
+           "detects, on the model's assumptions: units work independently; sensors see what is within their "
+           "radius; drones and patrols search their area at random, so a violation that lasts longer is likelier "
+           "to be passed."]
+    if sv and sv.get("bound") is not None:
+        by = f" (proved by the {sv['bound_from']})" if sv.get("bound_from") else ""
+        out.append(f"- **Bound {pct(sv['bound'])}, gap {pct(sv['gap'])}**: no plan within the same budget and "
+                   f"caps can detect more than {pct(sv['bound'])}{by}, so this plan is within {pct(sv['gap'])} of "
+                   "the best possible one.")
+    t = m["mean_time_to_detection_h"]
+    if t is not None:
+        out.append(f"- **Mean time to detection {t:.2f} h**, over the violations detected: a sensor sees a "
+                   "violation as it starts (0 h); drones and patrols find it later, when they pass.")
+    return out
+
+
+def _classes_and_sides(m: dict) -> list[str]:
+    out = ["", "## Detection by class", "", "| class | detection | mean time to detection |", "|---|---|---|"]
     for k, v in m["by_class"].items():
         t = m["mean_time_to_detection_h_by_class"][k]
-        lines.append(f"| {k} | {pct(v)} | {'n/a' if t is None else f'{t:.2f} h'} |")
-    lines += ["", "## By side", "", "| side | share of violations | detection |", "|---|---|---|"]
+        out.append(f"| {k} | {pct(v)} | {'n/a' if t is None else f'{t:.2f} h'} |")
+    out += ["", "## By side", "", "| side | share of violations | detection |", "|---|---|---|"]
     for k, v in m["by_side"].items():
-        lines.append(f"| {k} ({v['side']}) | {pct(v['share_of_violations'])} | {pct(v['detection'])} |")
+        out.append(f"| {k} ({v['side']}) | {pct(v['share_of_violations'])} | {pct(v['detection'])} |")
+    return out
+
+
+def _baselines(doc: dict) -> list[str]:
     table = baseline_table(doc)
-    if table:
-        lines += ["", "## Beside the baselines", "",
-                  "Each baseline is scored by the same model; the uniform ones buy what the same yearly budget "
-                  f"({usd(doc['budget_usd'])}) buys, `uniimog_density` costs what UNIIMOG's density costs here "
-                  "(see docs/model.md, section Baselines).", "",
-                  "| " + " | ".join(table[0]) + " |", "|" + "---|" * len(table[0])]
-        lines += ["| " + " | ".join(r) + " |" for r in table[1:]]
-        lines += [""] + [f"- `{b['name']}`: {b['description']}" + "".join(f"; {n}" for n in b["notes"])
-                         for b in doc["baselines"]]
-        lines += [f"- {n}" for n in doc.get("baselines_skipped", [])]
-    lines += ["", "## Placements", "", "| asset | kind | sites used | units |", "|---|---|---|---|"]
-    per: dict[str, list] = {}
+    if not table:
+        return []
+    out = ["", "## Beside the baselines", "",
+           "Each baseline is scored by the same model. The uniform ones spend the same yearly budget "
+           f"({usd(doc['budget_usd'])}) on one asset, evenly spaced; `uniimog_density` places observer teams "
+           "at the density of the UN's Iran-Iraq mission (about 400 observers on 1,400 km) and costs what "
+           "they cost.", "", "| " + " | ".join(table[0]) + " |", "|" + "---|" * len(table[0])]
+    out += ["| " + " | ".join(r) + " |" for r in table[1:]]
+    out += [""] + [f"- `{b['name']}`: {b['description']}" + "".join(f"; {n}" for n in b["notes"])
+                   for b in doc["baselines"]]
+    return out + [f"- {n}" for n in doc.get("baselines_skipped", [])]
+
+
+def _sites(doc: dict) -> list[str]:
+    """Units per asset, then every site used with its coordinates, reach and yearly cost."""
+    assets = doc.get("assets", {})
+    out = ["", "## Sites", "", "| asset | kind | site | lon | lat | side | units | radius km | yearly cost |",
+           "|---|---|---|---|---|---|---|---|---|"]
     for p in doc["placements"]:
-        per.setdefault(p["asset"], [p["kind"], 0, 0])
-        per[p["asset"]][1] += 1
-        per[p["asset"]][2] += p["units"]
-    for k, (kind, nsites, nunits) in per.items():
-        lines.append(f"| {k} | {kind} | {nsites} | {nunits} |")
+        a = assets.get(p["asset"], {})
+        cost = usd(a["annual_usd"] * p["units"]) if "annual_usd" in a else "n/a"
+        out.append(f"| {p['asset']} | {p['kind']} | {p['site']} | {p['lon']:.5f} | {p['lat']:.5f} | {p['side']} "
+                   f"| {p['units']} | {a.get('radius_km', 'n/a')} | {cost} |")
+    if not doc["placements"]:
+        out.append("| (none) | | | | | | | | |")
+    return out
+
+
+def _assumptions(doc: dict) -> list[str]:
+    """The figures of the config that are estimates, as the plan used them."""
+    items = doc.get("assumptions") or []
+    if not items:
+        return []
+    out = ["", "## Assumptions", "", "The config marks these figures as estimates; the plan rests on them "
+           "as they stand.", "", "| key | value | note |", "|---|---|---|"]
+    for e in items:
+        value = e["value"] if not isinstance(e["value"], (dict, list)) else json.dumps(e["value"])
+        out.append(f"| `{e['key']}` | {value} | {e['note'].replace('|', '/')} |")
+    return out
+
+
+def _scenario(doc: dict) -> list[str]:
     size = doc["size"]
-    lines += ["", "## Scenario", "",
-              f"Line {size['line_km']:,.1f} km as drawn (geodesic {size['geodesic_km']:,.1f} km"
-              + (f", reference {size['reference_length_km']:,.0f} km" if size["reference_length_km"] else "") + "); "
-              + ", ".join(f"zone {k} {v:,.0f} km²" for k, v in size["zone_km2"].items())
-              + f"; {size['cells']:,} cells; {size['matrix_nonzeros']:,} hazard-matrix nonzeros.", "",
-              "Detection is the model's expected share of violations detected (docs/model.md: independent units, "
-              "sensors within their radius, drones and patrols as random search). The solver's bound is an "
-              "upper bound on the best plan's detection under the same budget; the gap is (bound - plan) / bound.", ""]
-    return "\n".join(lines)
+    return ["", "## Scenario", "",
+            f"Line {size['line_km']:,.1f} km as drawn (geodesic {size['geodesic_km']:,.1f} km"
+            + (f", reference {size['reference_length_km']:,.0f} km" if size["reference_length_km"] else "") + "); "
+            + ", ".join(f"zone {k} {v:,.0f} km²" for k, v in size["zone_km2"].items())
+            + f"; {size['cells']:,} cells; {size['matrix_nonzeros']:,} hazard-matrix nonzeros.", ""]
 
 
 def label(doc: dict) -> str:

@@ -25,14 +25,13 @@ UNIIMOG constants of monitor/studies/baselines.py.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError, Problem
 from ..model.build import ScenarioModel
+from ..model.comments import key_comments
 from ..model.metrics import placements
 from . import baselines as bl
 
@@ -238,55 +237,5 @@ def _show(v) -> str:
     return str(v)
 
 
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.]+)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_]+)\s*=\s*(.*)$")
-
-
-def key_comments(path: str | Path) -> dict[str, str]:
-    """The comment beside each `key = value` of a TOML file, by key path (assets[team].patrol_km).
-
-    Items of arrays of tables are named by their `name` key, as in error messages. A file
-    that cannot be read gives no comments (the figures then say so).
-    """
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return {}
-    out: dict[str, str] = {}
-    table, array, block = "", False, {}
-
-    def flush():
-        label = block.get("name", ("", ""))[0].strip('"\'')
-        prefix = f"{table}[{label}]." if array else (f"{table}." if table else "")
-        for k, (_, c) in block.items():
-            if c:
-                out[prefix + k] = c
-
-    for line in lines:
-        h = _HEADER.match(line)
-        if h:
-            flush()
-            table, array, block = h.group(2), h.group(1) == "[[", {}
-            continue
-        k = _KEY.match(line)
-        if k:
-            value, comment = _split_comment(k.group(2))
-            block[k.group(1)] = (value.strip(), comment)
-    flush()
-    return out
-
-
-def _split_comment(text: str) -> tuple[str, str]:
-    """(value, comment) of the rest of a `key = value  # comment` line; quotes are respected."""
-    quote = None
-    for i, ch in enumerate(text):
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "#":
-            return text[:i], text[i + 1:].strip()
-    return text, ""
 
 
