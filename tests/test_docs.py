@@ -25,7 +25,7 @@ PAGES = [README, *sorted(DOCS.glob("*.md"))]
 # Files that monitor writes, named in the docs but not kept in the repository.
 OUTPUT_NAMES = {
     "plan.json", "placements.geojson", "cells.csv", "map.png", "report.md",
-    "cells.geojson", "line.geojson", "zones.geojson", "coverage.geojson",
+    "cells.geojson", "line.geojson", "zones.geojson", "coverage.geojson", "report.html", "frontier.html",
     "frontier.csv", "frontier.png", "frontier.md", "points.jsonl",
     "routes.geojson", "routes.png", "schedule.json", "simulation.json", "simulation.md",
 }

@@ -67,6 +67,6 @@ def test_sigint_during_exact_writes_the_best_plan_with_its_bound(tmp_path):
     assert abs(doc["metrics"]["detection"] - sv["objective"]) < 1e-12
     assert {p.name for p in out.iterdir()} == {"plan.json", "placements.geojson", "cells.csv", "map.png",
                                                "report.md", "baselines", "cells.geojson", "line.geojson",
-                                               "zones.geojson", "coverage.geojson"}
+                                               "zones.geojson", "coverage.geojson", "report.html"}
     assert not list(out.rglob(".*.tmp"))
     assert "interrupted" in stdout  # the summary says how the solve ended

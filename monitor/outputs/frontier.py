@@ -12,6 +12,7 @@ from pathlib import Path
 from ..studies.frontier.analysis import FrontierResult, knee, marginal_usd_per_point
 from ..studies.frontier.checkpoint import CHECKPOINT
 from .files import write_files
+from .html import frontier_html
 from .plots import frontier_png
 from .text import pct
 
@@ -85,7 +86,9 @@ def frontier_md(res: FrontierResult) -> str:
 
 def write_frontier(out: str | Path, res: FrontierResult) -> list[Path]:
     """frontier.csv, frontier.png and frontier.md in `out`, each written whole; the plans stay in points.jsonl."""
-    files = {"frontier.csv": frontier_csv(res), "frontier.png": frontier_png(res), "frontier.md": frontier_md(res)}
+    png = frontier_png(res)
+    files = {"frontier.csv": frontier_csv(res), "frontier.png": png, "frontier.md": frontier_md(res),
+             "frontier.html": frontier_html(res, png)}
     ckpt = Path(out) / CHECKPOINT  # the sweep's own file, when its checkpoint is kept in `out`
     return write_files(out, files) + ([ckpt] if ckpt.is_file() else [])
 

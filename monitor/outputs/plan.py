@@ -17,6 +17,7 @@ from ..model.metrics import detection_by_cell, placements, plan_metrics, scenari
 from ..model.plans import config_hash
 from .files import dumps, write_files
 from .gis import layers
+from .html import report_html
 from .plots import plan_png
 from .text import report_md
 
@@ -99,6 +100,7 @@ def write_plan(out_dir: str | Path, model: ScenarioModel, doc: dict, units: np.n
         **{name: dumps(layer, compact=True) for name, layer in layers(model, units).items()},
         "map.png": plan_png(model, units, doc),
         "report.md": report_md(doc),
+        "report.html": report_html(model, units, doc),
     }
     files.update({f"baselines/{b.name}.json": dumps(baseline_document(model, b)) for b in baselines})
     return write_files(out_dir, files)
