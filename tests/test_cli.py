@@ -196,11 +196,11 @@ BAD_PLANS = [
     ("site-as-text", {"placements": [{"asset": "tower", "site": "0", "units": 1}]}, "placements[0].site", '"0"',
      "no such candidate site"),
     ("negative-units", {"placements": [{"asset": "tower", "site": 0, "units": -1}]}, "placements[0].units", "-1",
-     "whole number >= 0"),
+     "whole number from 0 to 1,000,000"),
     ("fractional-units", {"placements": [{"asset": "tower", "site": 0, "units": 1.5}]}, "placements[0].units",
-     "1.5", "whole number >= 0"),
+     "1.5", "whole number from 0 to 1,000,000"),
     ("missing-units", {"placements": [{"asset": "tower", "site": 0}]}, "placements[0].units", "None",
-     "whole number >= 0"),
+     "whole number from 0 to 1,000,000"),
 ]
 
 

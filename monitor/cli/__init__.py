@@ -23,6 +23,7 @@ from ..errors import MonitorError
 from ..model.overrides import parse_set
 from ..outputs.files import check_out_dir, dumps
 from ..outputs.progress import Progress
+from ..solvers.solution import check_time_limit
 from .parser import build_parser
 
 INTERRUPTED = 130
@@ -88,6 +89,7 @@ def _validate(args) -> int:
 def _solve(args) -> int:
     s = _scenario(args, **{"budget.annual_usd": args.budget_usd, "seed": args.seed})
     out = check_out_dir(args.out if args.out is not None else Path("out") / s.label)
+    check_time_limit(args.deadline_s, "deadline_s")  # the value given, before what is left of it
     left = None if args.deadline_s is None else args.deadline_s - (time.monotonic() - args.started)
     res = api.solve(s, solver=args.solver, time_limit_s=args.time_limit_s, gap=args.gap,
                     deadline_s=None if left is None else max(left, 0.1))

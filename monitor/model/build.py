@@ -55,7 +55,7 @@ def violation_weights(s: Scenario, cells: Cells, geo: Geometry) -> np.ndarray:
     zone_names = [z.name for z in s.zones]
     tree = cKDTree(cells.xy_km)
     mult = np.ones((len(cells), len(s.violations.classes)))
-    problems = []
+    problems, hits = [], {}
     for h in s.hotspots:
         xy = np.concatenate(geo.to_km([h.lon], [h.lat]))
         hit = np.asarray(tree.query_ball_point(xy, h.radius_km), dtype=int)
@@ -64,22 +64,34 @@ def violation_weights(s: Scenario, cells: Cells, geo: Geometry) -> np.ndarray:
             problems.append(Problem(f"reaches no cell (the nearest cell is {d:.1f} km away)", s.source,
                                     f"hotspots[{h.name}].radius_km", h.radius_km))
             continue
+        hits[h.name] = set(hit.tolist())
         for ci, c in enumerate(s.violations.classes):
             if h.classes is None or c.name in h.classes:
-                mult[hit, ci] *= h.factor
-    if not np.isfinite(mult).all():
-        worst = max(s.hotspots, key=lambda h: h.factor)
-        problems.append(Problem("multiplies to an infinite weight where hotspots overlap; use factors whose "
-                                "product stays below 1e300", s.source, f"hotspots[{worst.name}].factor", worst.factor))
+                with np.errstate(over="ignore"):
+                    mult[hit, ci] *= h.factor
     W = np.zeros_like(mult)
-    for ci, c in enumerate(s.violations.classes):
-        allowed = np.isin(cells.zone, [zone_names.index(z) for z in (c.zones or zone_names)])
-        W[:, ci] = np.where(allowed, cells.area_km2 * mult[:, ci], 0.0)
-        if W[:, ci].sum() <= 0:
-            problems.append(Problem("its zones hold no cells", s.source, f"violations.classes[{c.name}].zones", c.zones))
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, not warned about
+        for ci, c in enumerate(s.violations.classes):
+            allowed = np.isin(cells.zone, [zone_names.index(z) for z in (c.zones or zone_names)])
+            W[:, ci] = np.where(allowed, cells.area_km2 * mult[:, ci], 0.0)
+            if W[:, ci].sum() <= 0:
+                problems.append(Problem("its zones hold no cells", s.source, f"violations.classes[{c.name}].zones",
+                                        c.zones))
+        total = W.sum(axis=0, keepdims=True)
+    if not np.isfinite(total).all():
+        problems.append(_overflow(s, hits, mult))
     if problems:
         raise InputError(problems)
-    return W / W.sum(axis=0, keepdims=True)
+    return W / total
+
+
+def _overflow(s: Scenario, hits: dict, mult: np.ndarray) -> Problem:
+    """The hotspot of largest factor among those on the cell of largest weight: the weights overflow there."""
+    i = int(np.argmax(mult.max(axis=1)))  # factors are finite and > 0: products overflow to inf, never NaN
+    on = [h for h in s.hotspots if i in hits.get(h.name, ())] or list(s.hotspots)
+    h = max(on, key=lambda x: x.factor)
+    return Problem("makes the violation weights overflow (they pass 1e308 where hotspots add up); use smaller "
+                   "factors", s.source, f"hotspots[{h.name}].factor", h.factor)
 
 
 def build_model(s: Scenario) -> ScenarioModel:

@@ -24,6 +24,7 @@ from ..errors import InputError, Problem
 from .build import ScenarioModel
 from .schema import Scenario
 
+MAX_UNITS = 1_000_000  # units of one placement at most: far above any cap, far below int64's range
 SNAP_KM = 1.0  # a placement's lon/lat may lie this far from a candidate site of its asset
 log = logging.getLogger(__name__)
 
@@ -83,8 +84,8 @@ def _placement(p, k: int, model: ScenarioModel, path: str) -> tuple[int, int, Pr
     names = [a.name for a in s.assets]
     if not isinstance(name, str) or name not in names:
         return 0, 0, Problem(f"no such asset in {s.source}", path, f"{key}.asset", name)
-    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-        return 0, 0, Problem("must be a whole number >= 0", path, f"{key}.units", n)
+    if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= MAX_UNITS:
+        return 0, 0, Problem(f"must be a whole number from 0 to {MAX_UNITS:,}", path, f"{key}.units", n)
     mine = np.flatnonzero(st.asset == names.index(name))
     by_number = {int(st.index[j]): int(j) for j in mine}
     lon, lat = p.get("lon"), p.get("lat")

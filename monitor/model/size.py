@@ -44,7 +44,9 @@ def check_size(s: Scenario, length_km: float) -> None:
     p = predicted_size(s, length_km)
     g = s.grid
     if p["cells"] > g.max_cells:
-        if p["rows"] > p["stations"]:  # the zones are deep for their rows: name the widest
+        if p["rows"] > p["stations"] and g.row_km is not None and g.row_km < g.cell_km:
+            key, value = "grid.row_km", g.row_km  # thin rows across the zones
+        elif p["rows"] > p["stations"]:  # the zones are deep for their rows: name the widest
             z = max(s.zones, key=lambda z: z.outer_km - z.inner_km)
             key, value = f"zones[{z.name}].outer_km", z.outer_km
         else:

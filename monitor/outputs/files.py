@@ -4,6 +4,7 @@ check that an output folder can be one before any work starts.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import math
 import os
@@ -57,6 +58,19 @@ def write_files(out_dir: str | Path, files: dict[str, str | bytes]) -> list[Path
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
+        folder = os.open(out, os.O_RDONLY)
+    except OSError as exc:
+        raise InputError(Problem(f"cannot write the outputs: {exc.strerror or exc}", key="--out",
+                                 value=str(out))) from None
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)  # runs into one folder take turns: a lock on the folder itself,
+        return _write_set(out, files)       # released when the process ends, leaving no file behind
+    finally:
+        os.close(folder)
+
+
+def _write_set(out: Path, files: dict[str, str | bytes]) -> list[Path]:
+    try:
         recover(out)
         stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=out))
     except OSError as exc:
@@ -80,10 +94,10 @@ def recover(out: Path) -> None:
     if journal.is_file():
         try:
             doc = json.loads(journal.read_text(encoding="utf-8"))
-            stage = out / doc["stage"]
+            stage = out / _inside_name(doc["stage"], stage=True)
             for name in doc["files"]:
-                src = stage / name
-                if src.is_file():
+                src = stage / _inside_name(name)
+                if src.is_file() and not src.is_symlink():
                     (out / name).parent.mkdir(parents=True, exist_ok=True)
                     os.replace(src, out / name)
         except (ValueError, KeyError, TypeError):
@@ -94,6 +108,16 @@ def recover(out: Path) -> None:
     for stale in out.glob(".*.tmp"):  # atomic_write's temporary files (".name.XXXXXXXX.tmp") of a killed run
         if _ATOMIC_TMP.match(stale.name) and stale.is_file():
             stale.unlink(missing_ok=True)
+
+
+def _inside_name(name, stage: bool = False) -> str:
+    """A name from a journal, refused (ValueError) unless it is a relative path inside its folder: a
+    journal is a file anyone may edit, and must not move files from elsewhere into --out."""
+    parts = Path(name).parts if isinstance(name, str) else ()
+    if not parts or Path(name).is_absolute() or ".." in parts or (stage and (len(parts) != 1
+                                                                          or not name.startswith(STAGE_PREFIX))):
+        raise ValueError(f"not a name inside the output folder: {name!r}")
+    return name
 
 
 def _write_synced(path: Path, data: str | bytes) -> None:

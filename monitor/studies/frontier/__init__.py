@@ -170,6 +170,11 @@ def rescored(model: ScenarioModel, chain: dict, k: int, rec: dict) -> dict | Non
             raise ValueError(f"bound {bound!r} is not a number between its score and 1")
         if rec.get("status") not in {str(x) for x in solvers.Status}:
             raise ValueError(f"unknown status {rec.get('status')!r}")
+        if rec.get("budget_usd") != budget or rec.get("mix") != chain["mix"].name:
+            raise ValueError(f"it is for {rec.get('mix')!r} at {rec.get('budget_usd')!r}")
+        if not (isinstance(rec.get("seconds"), (int, float)) and 0 <= rec["seconds"] < float("inf")
+                and isinstance(rec.get("plan_from"), str)):
+            raise ValueError("its seconds or plan_from are not what a solve writes")
     except (KeyError, TypeError, ValueError) as exc:
         log.warning("frontier: the checkpoint's point for %s at $%s is solved again: %s", chain["mix"].name,
                     f"{budget:,.0f}", exc)

@@ -29,19 +29,25 @@ _WORKER: dict = {}  # the instance a pool worker received once
 _CUTS: dict = {}    # the mixes' instances cut from it, by (instance, sites)
 
 
-def init_worker(inst: Instance) -> None:
-    """A pool worker's start: keep the instance, and die with the parent (see die_with_parent)."""
+def init_worker(inst: Instance, parent: int | None = None) -> None:
+    """A pool worker's start: keep the instance, and die with the parent (see die_with_parent).
+
+    SIGTERM ends a worker at once (the parent's Ctrl-C handling is not inherited: a worker that
+    caught it would wait on), and Ctrl-C is the parent's to handle: it stops the workers itself."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER["instance"] = inst
-    die_with_parent()
+    die_with_parent(parent)
 
 
-def die_with_parent() -> None:
+def die_with_parent(parent: int | None = None) -> None:
     """End this process when the one that started it dies, even by SIGKILL.
 
     On Linux the kernel sends SIGTERM at the parent's death (prctl PR_SET_PDEATHSIG); elsewhere,
     and as a second guard, a thread checks once a second whether the parent is gone (the process
-    is then adopted, so its parent id changes)."""
-    parent = os.getppid()
+    is then adopted, so its parent id changes). `parent` is the pid the parent had before the
+    fork; a parent already gone by now is noticed at once."""
+    parent = os.getppid() if parent is None else parent
     try:
         import ctypes
 
@@ -126,7 +132,7 @@ class Local:
     """A process pool on this machine; each worker receives the instance once (initializer)."""
 
     def __init__(self, inst: Instance, workers: int):
-        self.pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=init_worker, initargs=(inst,))
+        self.pool = cf.ProcessPoolExecutor(max_workers=workers, initializer=init_worker, initargs=(inst, os.getpid()))
 
     def submit(self, *args) -> cf.Future:
         return self.pool.submit(solve_point, None, *args)
