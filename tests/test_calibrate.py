@@ -11,13 +11,13 @@ from conftest import CONFIGS, line_scenario, one_class, patrol
 from monitor import calibrate
 from monitor.cli import main
 from monitor.errors import InputError as ConfigError
+from monitor.model.comments import key_comments
 from monitor.model.load import load_scenario, validate_scenario, with_overrides
 from monitor.studies.baselines import (
     UNIIMOG_LINE_KM,
     UNIIMOG_OBSERVERS,
     UNIIMOG_PATROLS_PER_DAY,
 )
-from monitor.model.comments import key_comments
 
 UNIIMOG = CONFIGS / "uniimog-1988.toml"
 

@@ -996,3 +996,43 @@ def test_a_bad_scheduler_address_is_one_line_quickly(address, tmp_path):
     one_error(code, err, f"--scheduler {json.dumps(address)}", "must be tcp://HOST:PORT or tls://HOST:PORT")
     assert out == "" and not (tmp_path / "out").exists()
     assert seconds < 10  # refused before any connection is tried
+
+
+def test_a_scheduler_address_that_is_not_dask_is_one_line(tmp_path):
+    """A server on loopback that answers like a web server and never with Dask's handshake."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def serve():
+        server.settimeout(0.2)
+        held = []
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            conn.sendall(b"HTTP/1.0 200 OK\r\n\r\n")
+            held.append(conn)
+        for c in held:
+            c.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        t0 = time.monotonic()
+        code, _, err = run(["frontier", TOY, "--budgets-usd", "1e6:2e6:2", "--scheduler", f"tcp://127.0.0.1:{port}",
+                            "--out", tmp_path / "out", "--quiet"])
+        took = time.monotonic() - t0
+    finally:
+        stop.set()
+        thread.join(5)
+        server.close()
+    (line,) = assert_clean_failure(code, err)
+    assert "--scheduler" in line and "no Dask scheduler answers there" in line
+    assert took < 60 and not (tmp_path / "out").exists()

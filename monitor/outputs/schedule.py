@@ -9,6 +9,7 @@ import numpy as np
 from ..model.build import ScenarioModel
 from ..studies.schedule import Schedule
 from .files import dumps, write_files
+from .gis import collection
 from .plots import schedule_png
 
 
@@ -47,7 +48,7 @@ def routes_geojson(model: ScenarioModel, schedule: Schedule) -> dict:
                      "hours": round(r["hours"], 3), "waypoints": r["waypoints"]}
             feats.append({"type": "Feature", "properties": props,
                           "geometry": {"type": "LineString", "coordinates": r["coordinates"]}})
-    return {"type": "FeatureCollection", "features": feats}
+    return collection(feats)
 
 
 def summary_text(model: ScenarioModel, schedule: Schedule) -> str:

@@ -157,6 +157,7 @@ class Dask:
         except ImportError:
             raise InputError(Problem("needs Dask: pip install 'monitor[cluster]'", key="--scheduler",
                                      value=address)) from None
+        probe_scheduler(address)
         try:
             self.client = Client(address, set_as_default=False, timeout=CONNECT_TIMEOUT_S)
         except (OSError, TimeoutError, ValueError) as exc:
@@ -189,3 +190,29 @@ def check_scheduler_address(address: str) -> None:
     if m is None or not 1 <= int(m.group(3)) <= 65535:
         raise InputError(Problem("must be tcp://HOST:PORT or tls://HOST:PORT, for example tcp://10.0.0.5:8786",
                                  key="--scheduler", value=address))
+
+
+def probe_scheduler(address: str) -> None:
+    """Connect to the address and exchange Dask's handshake within CONNECT_TIMEOUT_S, or an InputError:
+    something that is not a Dask scheduler (a web server, say) would otherwise keep the client waiting."""
+    if address.startswith("inproc://"):
+        return
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def handshake():
+        comm = await connect(address, timeout=CONNECT_TIMEOUT_S)
+        await comm.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(handshake(), CONNECT_TIMEOUT_S + 2))
+    except RuntimeError as exc:
+        if "running event loop" in str(exc):  # a notebook's loop: leave it to the client's own timeout
+            return
+        raise InputError(Problem(f"no Dask scheduler answers there ({exc})", key="--scheduler",
+                                 value=address)) from None
+    except Exception as exc:  # anything else on the wire (a web server's bytes read as a frame length, ...)
+        raise InputError(Problem(f"no Dask scheduler answers there within {CONNECT_TIMEOUT_S} s "
+                                 f"({type(exc).__name__}{': ' + str(exc) if str(exc) else ''})",
+                                 key="--scheduler", value=address)) from None
