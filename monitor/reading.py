@@ -77,21 +77,19 @@ def depth(x: object, limit: int = MAX_DEPTH) -> int:
     return deepest
 
 
-def parse_json(text: str, what: str) -> object:
-    """JSON with bounded nesting; ValueError (with `what`) on bad or too deep text."""
-    try:
-        doc = json.loads(text)
-    except RecursionError:
-        raise ValueError(f"nests deeper than {MAX_DEPTH} levels") from None
-    if depth(doc) > MAX_DEPTH:
-        raise ValueError(f"nests deeper than {MAX_DEPTH} levels")
-    return doc
+def parse_json(text: str, what: str = "JSON") -> object:
+    """JSON with bounded nesting; ValueError on bad or too deep text."""
+    return _bounded(json.loads, text)
 
 
 def parse_toml(text: str) -> dict:
     """TOML with bounded nesting; ValueError on bad or too deep text."""
+    return _bounded(tomllib.loads, text)
+
+
+def _bounded(loads, text: str):
     try:
-        doc = tomllib.loads(text)
+        doc = loads(text)
     except RecursionError:
         raise ValueError(f"nests deeper than {MAX_DEPTH} levels") from None
     if depth(doc) > MAX_DEPTH:

@@ -836,32 +836,7 @@ def test_a_worker_whose_parent_died_before_the_guard_exits(tmp_path):
 
 # --- 10. SIGTERM acts like Ctrl-C -----------------------------------------------------------------
 
-def test_sigterm_during_exact_writes_the_best_plan_and_exits_130(tmp_path):
-    out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "monitor", "solve", str(UKRAINE), "--solver", "exact", "--time-limit-s", "40", "-v",
-           "--out", str(out)]
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
-    seen = []
-    for line in proc.stderr:
-        seen.append(line)
-        if "continuous bound" in line:
-            break
-    assert any("continuous bound" in s for s in seen), "".join(seen)
-    time.sleep(0.5)
-    proc.send_signal(signal.SIGTERM)
-    stdout, rest = proc.communicate(timeout=120)
-    err = "".join(seen) + rest
-    assert proc.returncode == 130, err
-    assert "Traceback" not in err and "interrupted: the best plan so far and its bound are written" in err
-    doc = json.loads((out / "plan.json").read_text())
-    sv = doc["solver"]
-    assert sv["status"] == "interrupted"
-    assert sv["bound"] >= sv["objective"] > 0.5
-    assert sv["seconds"] < 36  # stopped, not run to its 40 s limit
-    names = {p.name for p in out.iterdir()}
-    assert {"plan.json", "placements.geojson", "cells.csv", "map.png", "report.md", "baselines"} <= names
-    assert not [n for n in names if n.startswith((STAGE_PREFIX, JOURNAL)) or n.endswith(".tmp")], names
-    assert "interrupted" in stdout
+# SIGTERM during an exact solve: tests/test_interrupt.py, beside SIGINT.
 
 
 def test_sigterm_outside_a_solve_exits_130_and_writes_nothing(tmp_path):
