@@ -139,3 +139,14 @@ def test_the_api_takes_scenarios_and_overrides_and_a_scenario_object(config):
     again = with_overrides(s, None, scenarios=["short"])
     assert again.asset("tower").radius_km == 1.2 and again.variants == ["short"]
     assert monitor.solve(s, scenarios=["short"]).solution.objective == a.solution.objective
+
+
+def test_a_parsed_file_with_scenarios_validates_and_keeps_them(config):
+    import tomllib
+
+    from monitor.model.load import validate_scenario
+
+    raw = tomllib.loads(config.read_text(encoding="utf-8"))
+    s = validate_scenario(raw, source=str(config), base_dir=str(config.parent))
+    assert list(s._scenarios) == ["short", "cheap", "wrong"] and "scenarios" not in raw
+    assert with_overrides(s, None, scenarios=["cheap"]).budget.annual_usd == 3e6

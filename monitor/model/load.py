@@ -71,6 +71,7 @@ def validate_scenario(raw: dict, source: str = "<memory>", base_dir: str = ".", 
                       variants: list[str] | None = None) -> Scenario:
     """Validate a scenario given as a dict (as parsed from TOML); `line` is the line already read, if any;
     `variants` the named scenarios applied to it."""
+    tables = scenario_tables(raw, source) if "scenarios" in raw else None  # a parsed file may carry them
     for reserved in ("source", "base_dir", "variants"):
         if reserved in raw:
             raise InputError(Problem("unknown key", source, reserved, raw[reserved]))
@@ -84,6 +85,8 @@ def validate_scenario(raw: dict, source: str = "<memory>", base_dir: str = ".", 
     problems = check_scenario(scenario)
     if problems:
         raise InputError(problems)
+    if tables is not None:
+        scenario._scenarios = tables
     return scenario
 
 
