@@ -13,6 +13,7 @@ from .api import (
                   EvaluateResult,
                   FrontierRun,
                   ScheduleResult,
+                  SensitivityResult,
                   SimulationResult,
                   SolveResult,
                   ValidateResult,
@@ -22,6 +23,7 @@ from .api import (
                   read_plan,
                   scenario,
                   schedule,
+                  sensitivity,
                   simulate,
                   solve,
                   validate,
@@ -31,6 +33,7 @@ from .model.build import ScenarioModel, build_model
 from .model.load import load_scenario
 
 __all__ = ["CalibrateResult", "EvaluateResult", "FrontierRun", "InputError", "MonitorError", "Problem",
-           "ScenarioModel", "ScheduleResult", "SimulationResult", "SolveResult", "SolverError", "ValidateResult",
+           "ScenarioModel", "ScheduleResult", "SensitivityResult", "SimulationResult", "SolveResult", "SolverError",
+           "ValidateResult",
            "__version__", "build_model", "calibrate", "evaluate", "frontier", "load_scenario", "read_plan",
-           "scenario", "schedule", "simulate", "solve", "validate"]
+           "scenario", "schedule", "sensitivity", "simulate", "solve", "validate"]

@@ -16,8 +16,8 @@ raises `InputError`; a failed solver `SolverError`; both are `MonitorError`s.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,10 +32,11 @@ from .model import plans
 from .model.build import ScenarioModel, build_model
 from .model.load import load_scenario, with_overrides
 from .model.metrics import placements, plan_metrics, scenario_size
-from .model.schema import Scenario
+from .model.schema import Scenario, json_schema
 from .outputs import calibration as calibration_out
 from .outputs import frontier as frontier_out
 from .outputs import schedule as schedule_out
+from .outputs import sensitivity as sensitivity_out
 from .outputs import simulation as simulation_out
 from .outputs import tables, text
 from .outputs.plan import plan_document, solver_record, write_plan
@@ -46,6 +47,8 @@ from .studies import baselines
 from .studies.calibration import calibrate as calibrate_force
 from .studies.frontier import FrontierResult, Point, sweep
 from .studies.schedule import DEFAULT_TIME_LIMIT_S, Schedule, build_schedule
+from .studies.sensitivity import Sensitivity
+from .studies.sensitivity import sensitivity as run_sensitivity
 from .studies.simulation import effort, simulate_plan
 
 log = logging.getLogger(__name__)
@@ -154,7 +157,8 @@ def solve(config: str | Path | Scenario, budget_usd: float | None = None, solver
         check_time_limit(deadline_s, "deadline_s")
     model = build_model(scenario(config, overrides, scenarios))
     if deadline_s is not None:
-        opts = _within_deadline(opts, deadline_s - (time.monotonic() - t0))
+        opts = solvers.within_deadline(opts, deadline_s - (time.monotonic() - t0), DEADLINE_RESERVE_S,
+                                        DEADLINE_RESERVE_SHARE)
     with stop.sigint_stops():
         sol = solvers.run(model.instance, solver, opts, seed=model.scenario.seed)
     log.info("solve: %s, plan %.6f, bound %s, %.2f s", sol.status, sol.objective, sol.bound, sol.seconds)
@@ -162,28 +166,42 @@ def solve(config: str | Path | Scenario, budget_usd: float | None = None, solver
     return SolveResult(model, sol, plan_metrics(model, sol.units), found, skipped)
 
 
-def _within_deadline(opts, left_s: float):
-    """The solver's options with its time limit cut to what a deadline leaves (at least 0.1 s)."""
-    reserve = max(DEADLINE_RESERVE_S, DEADLINE_RESERVE_SHARE * left_s)
-    limit = max(left_s - reserve, 0.1)
-    if opts.time_limit_s is not None:
-        limit = min(limit, opts.time_limit_s)
-    changes = {"time_limit_s": limit}
-    if hasattr(opts, "bound_time_s"):  # greedy's and swap's continuous bound counts too
-        changes["bound_time_s"] = min(opts.bound_time_s, limit / 2)
-    return dataclasses.replace(opts, **changes)
+@dataclass
+class SensitivityResult(_Result):
+    model: ScenarioModel
+    plan: str
+    units: np.ndarray
+    study: Sensitivity  # the nominal detection, the tornado, the draws
+
+    def to_dict(self) -> dict:
+        """The content of sensitivity.json."""
+        return sensitivity_out.sensitivity_dict(self.study, self.model.scenario.label)
+
+    def text(self) -> str:
+        return sensitivity_out.sensitivity_text(self.to_dict())
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        return sensitivity_out.write_sensitivity(out_dir, self.to_dict())
+
+
+def sensitivity(config: str | Path | Scenario, plan, draws: int = 200, seed: int | None = None,
+                workers: int | None = None, scenarios: list[str] | None = None,
+                overrides: dict | None = None) -> SensitivityResult:
+    """How the plan's detection moves over the config's [[uncertain]] ranges: each alone (a tornado)
+    and all at once (`draws` seeded draws, on `workers` processes; the same for any number)."""
+    s = scenario(config, {**(overrides or {}), **({} if seed is None else {"seed": seed})}, scenarios)
+    if not s.uncertain:
+        raise InputError(Problem("the config gives no [[uncertain]] ranges to vary", s.source, "uncertain"))
+    model = build_model(s)
+    units = read_plan(plan, model)
+    doc = {"scenario": s.name, "variants": s.variants, "placements": placements(model, units)}
+    study = run_sensitivity(s, doc, draws=draws, seed=s.seed, workers=workers or min(2, os.cpu_count() or 1))
+    return SensitivityResult(model, _plan_name(plan), units, study)
 
 
 def schema() -> dict:
-    """The JSON Schema of a scenario file (for an editor's completion and checks), from the pydantic schema."""
-    doc = Scenario.model_json_schema()
-    for internal in ("source", "base_dir", "variants"):
-        doc.get("properties", {}).pop(internal, None)
-    doc["properties"]["scenarios"] = {
-        "type": "object", "description": "Named scenarios: tables of dotted keys that override the rest of the file, "
-        "applied with --scenario NAME.", "additionalProperties": {"type": "object"}}
-    doc["title"] = "monitor scenario"
-    return doc
+    """The JSON Schema of a scenario file (for an editor's completion and checks)."""
+    return json_schema()
 
 
 def read_plan(plan, model: ScenarioModel) -> np.ndarray:
@@ -377,6 +395,6 @@ def simulate(config: str | Path | Scenario, plan: str | Path | dict, days: float
     return SimulationResult(model, name, units, doc)
 
 
-__all__ = ["CalibrateResult", "EvaluateResult", "FrontierRun", "ScheduleResult", "SimulationResult", "SolveResult",
-           "ValidateResult", "calibrate", "evaluate", "frontier", "read_plan", "scenario", "schedule", "schema", "simulate",
-           "solve", "validate"]
+__all__ = ["CalibrateResult", "EvaluateResult", "FrontierRun", "ScheduleResult", "SensitivityResult", "SimulationResult",
+           "SolveResult", "ValidateResult", "calibrate", "evaluate", "frontier", "read_plan", "scenario", "schedule",
+           "schema", "sensitivity", "simulate", "solve", "validate"]

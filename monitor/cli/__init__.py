@@ -157,10 +157,16 @@ def _written(res, out: Path, as_json: bool) -> int:
     return 0
 
 
+def _sensitivity(args) -> int:
+    out = check_out_dir(args.out if args.out is not None else Path(args.plan).parent)
+    res = api.sensitivity(_scenario(args), args.plan, draws=args.draws, seed=args.seed, workers=args.workers)
+    return _written(res, out, args.json)
+
+
 def _schema(args) -> int:
     sys.stdout.write(dumps(api.schema()))
     return 0
 
 
-COMMANDS = {"schema": _schema, "validate": _validate, "solve": _solve, "evaluate": _evaluate, "calibrate": _calibrate,
+COMMANDS = {"schema": _schema, "sensitivity": _sensitivity, "validate": _validate, "solve": _solve, "evaluate": _evaluate, "calibrate": _calibrate,
             "frontier": _frontier, "schedule": _schedule, "simulate": _simulate}

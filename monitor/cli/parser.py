@@ -24,6 +24,7 @@ EXAMPLES = {
     "schedule": "monitor schedule configs/uniimog-1988.toml out/uniimog-1988/plan.json",
     "simulate": "monitor simulate configs/uniimog-1988.toml out/uniimog-1988/plan.json --mode schedule",
     "schema": "monitor schema > scenario.schema.json",
+    "sensitivity": "monitor sensitivity configs/ukraine-2025.toml out/ukraine-2025/plan.json --draws 200 --seed 1",
 }
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
@@ -50,6 +51,19 @@ def build_parser() -> argparse.ArgumentParser:
     for add in (_add_validate, _add_solve, _add_evaluate, _add_calibrate, _add_frontier, _add_schedule,
                 _add_simulate):
         add(sub, common)
+    se = sub.add_parser("sensitivity", parents=[common], help="how a plan's detection moves over the estimates' ranges",
+                        description="Re-score a plan with each [[uncertain]] range of the config at its low and "
+                                    "high end (a tornado) and with every range drawn at once (a seeded Monte "
+                                    "Carlo, on the cores), and print the 5th, 50th and 95th percentiles beside the "
+                                    "detection with the file's values. Writes sensitivity.json, sensitivity.md, "
+                                    "tornado.png and draws.png to --out.", epilog=f"example: {EXAMPLES['sensitivity']}")
+    se.add_argument("config", help="scenario file (TOML)")
+    se.add_argument("plan", help="plan.json written by `monitor solve` (or edited)")
+    se.add_argument("--draws", type=_whole_number(0), default=200, help="draws of every range at once (default 200)")
+    se.add_argument("--seed", type=_seed, help="random seed (default: the config's seed)")
+    se.add_argument("--workers", type=_positive_int, help="processes (default: 2, or fewer cores)")
+    se.add_argument("--out", default=None, help="output folder (default: the plan's folder)")
+    se.add_argument("--json", action="store_true", help="print sensitivity.json instead of the summary")
     sub.add_parser("schema", help="print the JSON Schema of a scenario file",
                    description="Print the JSON Schema of a scenario file (every key, its type, range, default "
                                "and meaning), for an editor that checks and completes TOML or JSON against it.",

@@ -19,7 +19,7 @@ def check_scenario(s: Scenario) -> list[Problem]:
     """Every rule below, in order."""
     out: list[Problem] = []
     for rule in (check_distances, check_line, check_zones, check_classes, check_hotspots, check_asset_names, check_sites,
-                 check_patrols, check_sensor_radius, check_budget):
+                 check_patrols, check_sensor_radius, check_budget, check_uncertain):
         out += rule(s)
     return out
 
@@ -185,4 +185,25 @@ def _duplicates(s: Scenario, key: str, names: list[str]) -> list[Problem]:
         if n in seen:
             out.append(_p(s, f"{key}[{n}].name", n, "the name is used twice"))
         seen.add(n)
+    return out
+
+
+def check_uncertain(s: Scenario) -> list[Problem]:
+    """Each range is ordered, its mode inside it, a loguniform one above 0, and its key a number of the file
+    (items by name); that the values are valid for their key is checked when a draw is made."""
+    from .overrides import Override, apply
+
+    out, raw = [], s.model_dump(mode="json")
+    for k, u in enumerate(s.uncertain):
+        key = f"uncertain[{k}]"
+        if not u.low <= u.high:
+            out.append(_p(s, f"{key}.low", u.low, f"must be at most high ({u.high:g})"))
+        if u.distribution == "loguniform" and u.low <= 0:
+            out.append(_p(s, f"{key}.low", u.low, "must be > 0 for a loguniform range"))
+        if u.mode is not None and not u.low <= u.mode <= u.high:
+            out.append(_p(s, f"{key}.mode", u.mode, f"must lie in [{u.low:g}, {u.high:g}]"))
+        try:
+            apply(raw, [Override(u.key, u.low)], s.source)
+        except InputError as exc:
+            out.append(_p(s, f"{key}.key", u.key, exc.problems[0].message))
     return out

@@ -30,11 +30,15 @@ log = logging.getLogger(__name__)
 
 
 def config_hash(s: Scenario) -> str:
-    """SHA-256 of the resolved scenario (every key after overrides) and the line's points."""
+    """SHA-256 of the resolved scenario (every key after overrides, but the seed and the ranges) and the
+    line's points."""
     from .linefile import line_of
 
     points, _ = line_of(s)
-    doc = {"scenario": s.model_dump(mode="json"), "variants": s.variants, "line": points}
+    dump = s.model_dump(mode="json")
+    for setting in ("seed", "uncertain"):  # run settings and ranges: they do not change what a plan scores
+        dump.pop(setting, None)
+    doc = {"scenario": dump, "variants": s.variants, "line": points}
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
 
 

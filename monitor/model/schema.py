@@ -240,6 +240,21 @@ class MetricsConfig(StrictModel):
     """Detection a stretch of line must reach to count as covered."""
 
 
+class Uncertain(StrictModel):
+    key: Annotated[str, Field(min_length=1)]
+    """A dotted key whose figure is an estimate (items by name: assets.ift.radius_km)."""
+    low: Annotated[float, Field(strict=False)]
+    """Lowest plausible value."""
+    high: Annotated[float, Field(strict=False)]
+    """Highest plausible value."""
+    distribution: Literal["uniform", "triangular", "loguniform"] = "uniform"
+    """How draws spread between low and high: uniform, triangular (with mode) or loguniform (low > 0)."""
+    mode: float | None = None
+    """The most likely value, for a triangular distribution; the file's value by default."""
+    reason: str = ""
+    """One line on why the range is what it is."""
+
+
 class Scenario(StrictModel):
     name: Name
     """Scenario name (used for the default output folder)."""
@@ -263,6 +278,8 @@ class Scenario(StrictModel):
     """The yearly budget and the observer cap: [budget]."""
     metrics: MetricsConfig = MetricsConfig()
     """Settings of the plan metrics: [metrics]."""
+    uncertain: list[Uncertain] = []
+    """Ranges of estimated figures, for `monitor sensitivity`: [[uncertain]]."""
 
     # Filled by load_scenario, not by the file.
     source: str = Field(default="<memory>", exclude=True)
@@ -285,3 +302,16 @@ class Scenario(StrictModel):
 
     def line_path(self) -> Path | None:
         return None if self.line.geojson is None else Path(self.base_dir) / self.line.geojson
+
+
+def json_schema() -> dict:
+    """The JSON Schema of a scenario file, from the pydantic schema: the loader's own fields left out,
+    the [scenarios] tables (which the loader takes out before validation) put in."""
+    doc = Scenario.model_json_schema()
+    for internal in ("source", "base_dir", "variants"):
+        doc.get("properties", {}).pop(internal, None)
+    doc["properties"]["scenarios"] = {
+        "type": "object", "description": "Named scenarios: tables of dotted keys that override the rest of the file, "
+        "applied with --scenario NAME.", "additionalProperties": {"type": "object"}}
+    doc["title"] = "monitor scenario"
+    return doc

@@ -200,3 +200,45 @@ def plan_png(model: ScenarioModel, units: np.ndarray, doc: dict) -> bytes:
     """map.png, titled with the plan's detection and yearly cost."""
     return map_png(model, units, f"{doc['scenario']}: detection {pct(doc['metrics']['detection'])}, "
                                  f"{usd(doc['cost']['annual_usd'])} a year")
+
+
+def plot_tornado(doc: dict, ax=None, top: int = 12):
+    """Detection at each range's low and high end, one bar per range, the largest swing at the top."""
+    if ax is None:
+        ax = Figure(figsize=(9, 6)).subplots()
+    rows = doc["tornado"][:top][::-1]
+    nominal = 100 * doc["nominal_detection"]
+    for k, r in enumerate(rows):
+        lo, hi = 100 * r["detection_low"], 100 * r["detection_high"]
+        ax.barh(k, lo - nominal, left=nominal, color="#d62728", height=0.6)
+        ax.barh(k, hi - nominal, left=nominal, color="#1f77b4", height=0.6)
+    ax.axvline(nominal, color="black", lw=1)
+    ax.set_yticks(range(len(rows)), [f"{r['key']} ({r['low']:g} .. {r['high']:g})" for r in rows], fontsize=8)
+    ax.set_xlabel("detection (%): red at the range's low end, blue at its high end")
+    ax.set_title(f"{doc['scenario']}: one range at a time (nominal {nominal:.2f}%)")
+    return ax
+
+
+def plot_draws(doc: dict, ax=None):
+    """The detection of every draw as a histogram, with the percentiles and the nominal value."""
+    if ax is None:
+        ax = Figure(figsize=(8, 5)).subplots()
+    d = 100 * np.asarray(doc["detection_by_draw"])
+    ax.hist(d, bins=min(40, max(5, len(d) // 5)), color="#7f7f7f")
+    for name, x in doc["percentiles"].items():
+        if x is not None:
+            ax.axvline(100 * x, color="#1f77b4", ls="--", lw=1)
+            ax.annotate(name, (100 * x, ax.get_ylim()[1] * 0.95), fontsize=8)
+    ax.axvline(100 * doc["nominal_detection"], color="black", lw=1.5, label="the file's values")
+    ax.set_xlabel("detection (%)")
+    ax.set_ylabel("draws")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def tornado_png(doc: dict) -> bytes:
+    return figure_png(lambda ax: plot_tornado(doc, ax=ax), figsize=(10, 6))
+
+
+def draws_png(doc: dict) -> bytes:
+    return figure_png(lambda ax: plot_draws(doc, ax=ax), figsize=(8, 5))

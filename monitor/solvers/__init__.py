@@ -26,7 +26,7 @@ from .greedy import GreedyOptions, greedy
 from .solution import Solution, Status, check_finite, relative_gap
 from .swap import SwapOptions, solve_swap
 
-__all__ = ["Solution", "Status", "names", "options_for", "relative_gap", "run"]
+__all__ = ["Solution", "Status", "names", "options_for", "relative_gap", "run", "within_deadline"]
 
 
 class Method(NamedTuple):
@@ -78,3 +78,15 @@ def run(instance: Instance, solver: str = "greedy", options: dict | object | Non
     elif more:
         options = dataclasses.replace(options, **more)
     return check_finite(method.solve(instance, options, start=start, seed=seed))
+
+
+def within_deadline(options, left_s: float, reserve_s: float, reserve_share: float):
+    """A solver's options with its time limit cut to what a deadline leaves after a reserve (the larger of
+    reserve_s and reserve_share of what is left, for the work after the solve); at least 0.1 s."""
+    limit = max(left_s - max(reserve_s, reserve_share * left_s), 0.1)
+    if options.time_limit_s is not None:
+        limit = min(limit, options.time_limit_s)
+    changes = {"time_limit_s": limit}
+    if hasattr(options, "bound_time_s"):  # greedy's and swap's continuous bound counts too
+        changes["bound_time_s"] = min(options.bound_time_s, limit / 2)
+    return dataclasses.replace(options, **changes)

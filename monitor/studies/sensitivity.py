@@ -1,0 +1,142 @@
+"""How sure a plan's detection is: its figure under the ranges of the config's estimates.
+
+A config's `[[uncertain]]` entries give a key, a low and a high value and a distribution.
+The plan is kept fixed (its placements, by lon/lat) and re-scored on the scenario rebuilt
+with other values:
+
+    tornado      each range alone at its low end and at its high end, all else as in the file;
+                 sorted by swing |D(high) - D(low)|, the largest first
+    Monte Carlo  N draws of every range at once: draw k takes its values from the k-th
+                 stream spawned from the seed, so the draws are the same for any number of
+                 workers; reported as the 5th, 50th and 95th percentiles of D beside the
+                 nominal D (the file's values)
+
+    uniform      low + (high - low) U
+    triangular   numpy's triangular(low, mode, high), mode the file's value unless given
+    loguniform   exp(ln low + (ln high - ln low) U)
+
+A key whose value in the file is a whole number (a count) is rounded in each draw.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import math
+import os
+import signal
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import InputError, Problem
+from ..model.build import build_model
+from ..model.comments import value_at
+from ..model.load import with_overrides
+from ..model.metrics import plan_metrics
+from ..model.plans import read_plan
+from ..model.schema import Scenario
+
+MAX_DRAWS = 100_000
+
+
+@dataclass
+class Sensitivity:
+    nominal: float                 # D with the file's values
+    tornado: list[dict]            # per range: key, low, high, detection at each end, swing; largest swing first
+    draws: np.ndarray              # D per draw
+    values: list[dict] = field(default_factory=list)  # the drawn values per draw, by key
+    seed: int = 0
+
+    def percentiles(self) -> dict:
+        if len(self.draws) == 0:
+            return {"p5": None, "p50": None, "p95": None}
+        p5, p50, p95 = np.percentile(self.draws, [5, 50, 95])
+        return {"p5": float(p5), "p50": float(p50), "p95": float(p95)}
+
+
+def _keys(s: Scenario) -> list[str]:
+    """The overridable form of each range's key (as written, items by name)."""
+    return [u.key for u in s.uncertain]
+
+
+def _typed(s: Scenario, key: str, value: float):
+    """A drawn value as the file's value is typed: counts stay whole numbers."""
+    nominal = _nominal(s, key)
+    return int(round(value)) if isinstance(nominal, int) and not isinstance(nominal, bool) else float(value)
+
+
+def _nominal(s: Scenario, key: str):
+    """The file's value at a dotted key (items by name), or None."""
+    from ..model.overrides import Override, apply
+
+    raw = s.model_dump(mode="json")
+    probe = apply(raw, [Override(key, None)], s.source)  # the key path a problem would name
+    (path,) = probe
+    return value_at(s.model_dump(mode="json"), path)
+
+
+def rescore(s: Scenario, overrides: dict, plan: dict) -> float:
+    """D of the plan on the scenario with `overrides` applied (rebuilt), its placements put by lon/lat."""
+    model = build_model(with_overrides(s, overrides))
+    return float(plan_metrics(model, read_plan(plan, model))["detection"])
+
+
+def tornado(s: Scenario, plan: dict, workers: int = 1) -> list[dict]:
+    """Each range alone at its low and high end; the largest swing first."""
+    cases = [{u.key: _typed(s, u.key, v)} for u in s.uncertain for v in (u.low, u.high)]
+    scores = _map(s, plan, cases, workers)
+    rows = []
+    for k, u in enumerate(s.uncertain):
+        lo, hi = scores[2 * k], scores[2 * k + 1]
+        rows.append({"key": u.key, "low": u.low, "high": u.high, "nominal": _nominal(s, u.key),
+                     "detection_low": lo, "detection_high": hi, "swing": abs(hi - lo), "reason": u.reason})
+    return sorted(rows, key=lambda r: -r["swing"])
+
+
+def draw_values(s: Scenario, n: int, seed: int) -> list[dict]:
+    """n draws of every range; draw k from the k-th stream spawned from the seed."""
+    if not isinstance(n, int) or not 0 <= n <= MAX_DRAWS:
+        raise InputError(Problem(f"must be a whole number from 0 to {MAX_DRAWS:,}", key="--draws", value=n))
+    out = []
+    for stream in np.random.SeedSequence(seed).spawn(n):
+        rng = np.random.default_rng(stream)
+        draw = {}
+        for u in s.uncertain:
+            if u.distribution == "triangular":
+                mode = u.mode if u.mode is not None else float(_nominal(s, u.key))
+                x = rng.triangular(u.low, min(max(mode, u.low), u.high), u.high) if u.high > u.low else u.low
+            elif u.distribution == "loguniform":
+                x = math.exp(math.log(u.low) + (math.log(u.high) - math.log(u.low)) * rng.random())
+            else:
+                x = u.low + (u.high - u.low) * rng.random()
+            draw[u.key] = _typed(s, u.key, x)
+        out.append(draw)
+    return out
+
+
+def sensitivity(s: Scenario, plan: dict, draws: int = 200, seed: int = 0, workers: int = 1) -> Sensitivity:
+    """The tornado and the Monte Carlo of the module doc."""
+    if not s.uncertain:
+        raise InputError(Problem("the config gives no [[uncertain]] ranges to vary", s.source, "uncertain"))
+    values = draw_values(s, draws, seed)
+    nominal = rescore(s, {}, plan)
+    rows = tornado(s, plan, workers)
+    scores = np.array(_map(s, plan, values, workers))
+    return Sensitivity(nominal=nominal, tornado=rows, draws=scores, values=values, seed=seed)
+
+
+def _map(s: Scenario, plan: dict, cases: list[dict], workers: int) -> list[float]:
+    """rescore over the cases, in order, on `workers` processes."""
+    if workers <= 1 or len(cases) < 4:
+        return [rescore(s, c, plan) for c in cases]
+    with cf.ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=(os.getpid(),)) as pool:
+        return list(pool.map(rescore, [s] * len(cases), cases, [plan] * len(cases), chunksize=4))
+
+
+def _init(parent: int) -> None:
+    """A worker dies with its parent and leaves Ctrl-C to it (as the frontier's workers do)."""
+    from .frontier.runners import die_with_parent
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent)
