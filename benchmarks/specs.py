@@ -69,7 +69,8 @@ def mixed(length_km: float, cell_km: float, seed: int = 0) -> Scenario:
     """The Ukraine config's assets and classes on a synthetic line, budget in proportion to length."""
     base = tomllib.loads((ROOT / "configs" / "ukraine-2025.toml").read_text(encoding="utf-8"))
     line = wiggly_line(length_km, seed)
-    raw = {k: v for k, v in base.items() if k not in ("line", "hotspots", "grid", "budget", "name", "description")}
+    raw = {k: v for k, v in base.items() if k not in ("line", "hotspots", "grid", "budget", "name", "description",
+                                                     "scenarios", "uncertain")}  # those name the real line's items
     raw.update(name=f"mixed-{length_km:g}km-{cell_km:g}km-s{seed}",
                description="synthetic wiggly line with the Ukraine config's assets (benchmark)",
                line={"coordinates": line}, grid={"cell_km": cell_km},
