@@ -12,6 +12,7 @@ from shapely.geometry import LineString
 
 from ..errors import InputError, Problem
 from .linefile import line_of
+from .overrides import Override, apply
 from .schema import SIDES, Scenario
 
 
@@ -191,8 +192,6 @@ def _duplicates(s: Scenario, key: str, names: list[str]) -> list[Problem]:
 def check_uncertain(s: Scenario) -> list[Problem]:
     """Each range is ordered, its mode inside it, a loguniform one above 0, and its key a number of the file
     (items by name); that the values are valid for their key is checked when a draw is made."""
-    from .overrides import Override, apply
-
     out, raw = [], s.model_dump(mode="json")
     for k, u in enumerate(s.uncertain):
         key = f"uncertain[{k}]"

@@ -54,25 +54,18 @@ class Sensitivity:
         return {"p5": float(p5), "p50": float(p50), "p95": float(p95)}
 
 
-def _keys(s: Scenario) -> list[str]:
-    """The overridable form of each range's key (as written, items by name)."""
-    return [u.key for u in s.uncertain]
-
-
-def _typed(s: Scenario, key: str, value: float):
-    """A drawn value as the file's value is typed: counts stay whole numbers."""
-    nominal = _nominal(s, key)
-    return int(round(value)) if isinstance(nominal, int) and not isinstance(nominal, bool) else float(value)
-
-
-def _nominal(s: Scenario, key: str):
-    """The file's value at a dotted key (items by name), or None."""
+def nominals(s: Scenario) -> dict:
+    """The file's value at each range's key (items by name), read once from one dump of the scenario."""
     from ..model.overrides import Override, apply
 
-    raw = s.model_dump(mode="json")
-    probe = apply(raw, [Override(key, None)], s.source)  # the key path a problem would name
-    (path,) = probe
-    return value_at(s.model_dump(mode="json"), path)
+    dump = s.model_dump(mode="json")
+    probe = apply(s.model_dump(mode="json"), [Override(u.key, None) for u in s.uncertain], s.source)
+    return {o.key: value_at(dump, path) for path, o in probe.items()}
+
+
+def _typed(nominal, value: float):
+    """A drawn value as the file's value is typed: counts stay whole numbers."""
+    return int(round(value)) if isinstance(nominal, int) and not isinstance(nominal, bool) else float(value)
 
 
 def rescore(s: Scenario, overrides: dict, plan: dict) -> float:
@@ -83,12 +76,13 @@ def rescore(s: Scenario, overrides: dict, plan: dict) -> float:
 
 def tornado(s: Scenario, plan: dict, workers: int = 1) -> list[dict]:
     """Each range alone at its low and high end; the largest swing first."""
-    cases = [{u.key: _typed(s, u.key, v)} for u in s.uncertain for v in (u.low, u.high)]
+    nominal = nominals(s)
+    cases = [{u.key: _typed(nominal[u.key], v)} for u in s.uncertain for v in (u.low, u.high)]
     scores = _map(s, plan, cases, workers)
     rows = []
     for k, u in enumerate(s.uncertain):
         lo, hi = scores[2 * k], scores[2 * k + 1]
-        rows.append({"key": u.key, "low": u.low, "high": u.high, "nominal": _nominal(s, u.key),
+        rows.append({"key": u.key, "low": u.low, "high": u.high, "nominal": nominal[u.key],
                      "detection_low": lo, "detection_high": hi, "swing": abs(hi - lo), "reason": u.reason})
     return sorted(rows, key=lambda r: -r["swing"])
 
@@ -97,19 +91,19 @@ def draw_values(s: Scenario, n: int, seed: int) -> list[dict]:
     """n draws of every range; draw k from the k-th stream spawned from the seed."""
     if not isinstance(n, int) or not 0 <= n <= MAX_DRAWS:
         raise InputError(Problem(f"must be a whole number from 0 to {MAX_DRAWS:,}", key="--draws", value=n))
-    out = []
+    nominal, out = nominals(s), []
     for stream in np.random.SeedSequence(seed).spawn(n):
         rng = np.random.default_rng(stream)
         draw = {}
         for u in s.uncertain:
             if u.distribution == "triangular":
-                mode = u.mode if u.mode is not None else float(_nominal(s, u.key))
+                mode = u.mode if u.mode is not None else float(nominal[u.key])
                 x = rng.triangular(u.low, min(max(mode, u.low), u.high), u.high) if u.high > u.low else u.low
             elif u.distribution == "loguniform":
                 x = math.exp(math.log(u.low) + (math.log(u.high) - math.log(u.low)) * rng.random())
             else:
                 x = u.low + (u.high - u.low) * rng.random()
-            draw[u.key] = _typed(s, u.key, x)
+            draw[u.key] = _typed(nominal[u.key], x)
         out.append(draw)
     return out
 
