@@ -26,7 +26,7 @@ from .geometry import (
     build_sites,
     side_names,
 )
-from .instance import Instance
+from .instance import Instance, Verification
 from .schema import Scenario
 from .size import check_size
 
@@ -103,6 +103,7 @@ def build_model(s: Scenario) -> ScenarioModel:
     sites = build_sites(s, geo)
     W = violation_weights(s, cells, geo)
     inst = build_instance(s, cells, sites, W)
+    check_mandates(s, inst)
     model = ScenarioModel(s, geo, cells, sites, inst, sides=side_names(s, geo), seconds=time.perf_counter() - t0)
     log.info("model: %s cells, %s candidate sites, %s nonzeros in %.2f s", f"{len(cells):,}", f"{len(sites):,}",
              f"{inst.B.nnz:,}", model.seconds)
@@ -110,33 +111,50 @@ def build_model(s: Scenario) -> ScenarioModel:
 
 
 def build_instance(s: Scenario, cells: Cells, sites: CandidateSites, W: np.ndarray) -> Instance:
-    """Assemble B (cells x sites, CSC) asset by asset from KD-tree queries, and F, costs, caps."""
+    """Assemble B (cells x sites, CSC) asset by asset from KD-tree queries, the verifiers' reach
+    R_c, and F, costs, caps and the units existing sites and mandates require."""
     tree = cKDTree(cells.xy_km)
+    n_classes = len(s.violations.classes)
     rows, cols, vals = [], [], []
-    F = np.zeros((len(sites), len(s.violations.classes)))
+    reach = [([], []) for _ in range(n_classes)]  # per class, (cells, sites) a verifier reaches in time
+    F = np.zeros((len(sites), n_classes))
+    group = np.full(len(sites), -1, np.int64)
+    alpha = []
     problems = []
     for ai, a in enumerate(s.assets):
         idx = np.flatnonzero(sites.asset == ai)
-        i, j = hz.reach(a, tree, cells.side, sites.xy_km[idx], sites.side[idx])
+        i, j, d = hz.reach(a, tree, cells.side, sites.xy_km[idx], sites.side[idx])
         problems += _useless_sites(s, a, sites.index[idx], j, len(idx))
         v = hz.pattern(a, i, j, len(idx), cells.area_km2)
         rows.append(i)
         cols.append(idx[j])
         vals.append(v)
         F[idx] = hz.class_factors(s, a)
+        if getattr(a, "verifies", False):
+            group[idx] = len(alpha)
+            alpha.append(a.availability)
+            for c, ok in enumerate(hz.verify_reach(s, a, i, j, d)):
+                reach[c][0].append(i[ok])
+                reach[c][1].append(idx[j[ok]])
     if problems:
         raise InputError(problems)
-    B = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                      shape=(len(cells), len(sites)))
+    shape = (len(cells), len(sites))
+    B = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=shape)
     B.sum_duplicates()
+    R = [sp.csc_matrix((np.ones(sum(len(x) for x in r)), (np.concatenate(r) if r else np.zeros(0, int),
+                                                           np.concatenate(c) if c else np.zeros(0, int))),
+                       shape=shape) for r, c in reach]
     a_of = sites.asset
     big = np.iinfo(np.int64).max
+    existing = np.zeros(len(sites), bool) if sites.existing is None else sites.existing
+    cost = np.array([s.assets[k].annual_usd for k in a_of], float)
+    cost[existing & ~np.array([s.assets[k].existing_in_budget for k in a_of], bool)] = 0.0
     return Instance(
         B=B, F=F, W=W,
         share=np.array([c.share for c in s.violations.classes]),
-        cost_usd=np.array([s.assets[k].annual_usd for k in a_of], float),
+        cost_usd=cost,
         observers=np.array([s.assets[k].observers for k in a_of], float),
-        site_cap=np.array([s.assets[k].max_units_per_site for k in a_of], int),
+        site_cap=np.where(existing, 1, np.array([s.assets[k].max_units_per_site for k in a_of], int)),
         site_asset=a_of.astype(int),
         asset_cap=np.array([big if a.max_units is None else a.max_units for a in s.assets], np.int64),
         budget_usd=s.budget.annual_usd,
@@ -144,6 +162,11 @@ def build_instance(s: Scenario, cells: Cells, sites: CandidateSites, W: np.ndarr
         is_sensor=np.array([s.assets[k].kind == "sensor" for k in a_of], bool),
         duration_h=np.array([c.duration_h for c in s.violations.classes]),
         names={"classes": [c.name for c in s.violations.classes], "assets": [a.name for a in s.assets]},
+        verify=Verification(R=[r.astype(bool).astype(float).tocsc() for r in R], group=group,
+                            alpha=np.array(alpha, float)) if alpha else None,
+        objective=s.objective.name,
+        site_min=existing.astype(int),
+        asset_min=np.array([a.min_units for a in s.assets], np.int64),
     )
 
 
@@ -157,3 +180,31 @@ def _useless_sites(s: Scenario, a, site_index: np.ndarray, j: np.ndarray, n_site
         return [Problem("no candidate site reaches a cell: widen radius_km or bring offsets_km closer to the line",
                         s.source, f"assets[{a.name}].radius_km", a.radius_km)]
     return []
+
+
+def check_mandates(s: Scenario, inst: Instance) -> None:
+    """Existing units and min_units a plan must hold: an error naming the key when no plan can.
+
+    The cheapest plan holding them puts the existing units in place and fills each asset's
+    min_units with its cheapest candidate sites; if that breaks the budget, caps or observer cap,
+    no plan keeps them.
+    """
+    problems = []
+    lower_usd = float(inst.cost_usd @ inst.lower)
+    for a_i, a in enumerate(s.assets):
+        idx = np.flatnonzero(inst.site_asset == a_i)
+        have = int(inst.lower[idx].sum())
+        need = max(a.min_units - have, 0)
+        room = inst.site_cap[idx] - inst.lower[idx]
+        if a.min_units > int(inst.site_cap[idx].sum()) or (a.max_units is not None and a.min_units > a.max_units):
+            problems.append(Problem(f"asks for more units than the asset's sites and max_units hold "
+                                    f"({int(inst.site_cap[idx].sum())} sites' worth)", s.source,
+                                    f"assets[{a.name}].min_units", a.min_units))
+            continue
+        unit = np.repeat(inst.cost_usd[idx], room)
+        lower_usd += float(np.sort(unit)[:need].sum())
+    if not problems and lower_usd > inst.budget_limit_usd:
+        problems.append(Problem(f"is below the ${lower_usd:,.0f} a year the existing units and min_units cost",
+                                s.source, "budget.annual_usd", s.budget.annual_usd))
+    if problems:
+        raise InputError(problems)

@@ -62,7 +62,8 @@ class CandidateSites(Places):
     """Candidate sites of all assets (one entry per site)."""
 
     asset: np.ndarray  # index into Scenario.assets
-    index: np.ndarray  # site number within its asset
+    index: np.ndarray  # site number within its asset (existing units follow the candidates)
+    existing: np.ndarray | None = None  # (sites,) a unit already stands here and stays in every plan
 
 
 class Geometry:
@@ -198,21 +199,10 @@ def _polygon_area_centroid(corners: np.ndarray) -> tuple[np.ndarray, np.ndarray,
 
 def build_sites(s: Scenario, geo: Geometry) -> CandidateSites:
     """Candidate sites of every asset, on the sides it may use, in the order of s.assets."""
-    cols = {k: [] for k in ("asset", "index", "x", "y", "s", "o")}
+    cols = {k: [] for k in ("asset", "index", "x", "y", "s", "o", "existing")}
     problems: list[Problem] = []
     for ai, a in enumerate(s.assets):
-        if a.sites.points is not None:
-            lon = np.array([p[0] for p in a.sites.points])
-            lat = np.array([p[1] for p in a.sites.points])
-            x, y = geo.to_km(lon, lat)
-            sk, ok = geo.locate(x, y)
-        else:
-            sp = a.sites.spacing_km
-            stations = np.arange(sp / 2, geo.length_km, sp)
-            sk = np.repeat(stations, len(a.sites.offsets_km))
-            ok = np.tile(np.array(a.sites.offsets_km, float), len(stations))
-            xy = geo.place(sk, ok)
-            x, y = xy[:, 0], xy[:, 1]
+        x, y, sk, ok = _candidates(a, geo)
         side = np.where(ok >= 0, 0, 1)  # a point exactly on the line counts as side A
         allowed = np.isin(side, [SIDES.index(x_) for x_ in a.sides])
         n = int(allowed.sum())
@@ -220,12 +210,15 @@ def build_sites(s: Scenario, geo: Geometry) -> CandidateSites:
             problems.append(Problem(f"gives no candidate site on the sides it may use ({', '.join(a.sides)}) "
                                     f"along the {geo.length_km:.1f} km line", s.source, f"assets[{a.name}].sites",
                                     a.sites.model_dump(exclude_defaults=True)))
-        cols["asset"].append(np.full(n, ai, dtype=np.int32))
-        cols["index"].append(np.arange(len(allowed), dtype=np.int32)[allowed])
-        cols["x"].append(np.asarray(x)[allowed])
-        cols["y"].append(np.asarray(y)[allowed])
-        cols["s"].append(np.asarray(sk)[allowed])
-        cols["o"].append(np.asarray(ok)[allowed])
+        ex_x, ex_y, ex_s, ex_o = _existing(s, a, geo, problems)
+        cols["asset"].append(np.full(n + len(ex_x), ai, dtype=np.int32))
+        cols["index"].append(np.concatenate([np.arange(len(allowed))[allowed],
+                                             len(allowed) + np.arange(len(ex_x))]).astype(np.int32))
+        cols["x"].append(np.concatenate([np.asarray(x)[allowed], ex_x]))
+        cols["y"].append(np.concatenate([np.asarray(y)[allowed], ex_y]))
+        cols["s"].append(np.concatenate([np.asarray(sk)[allowed], ex_s]))
+        cols["o"].append(np.concatenate([np.asarray(ok)[allowed], ex_o]))
+        cols["existing"].append(np.arange(n + len(ex_x)) >= n)
     if problems:
         raise InputError(problems)
     x, y = np.concatenate(cols["x"]), np.concatenate(cols["y"])
@@ -234,5 +227,32 @@ def build_sites(s: Scenario, geo: Geometry) -> CandidateSites:
     return CandidateSites(
         asset=np.concatenate(cols["asset"]), index=np.concatenate(cols["index"]),
         x_km=x, y_km=y, lon=lon, lat=lat, s_km=np.concatenate(cols["s"]),
-        offset_km=o, side=np.where(o >= 0, 0, 1).astype(np.int8),
+        offset_km=o, side=np.where(o >= 0, 0, 1).astype(np.int8), existing=np.concatenate(cols["existing"]),
     )
+
+
+def _candidates(a, geo: Geometry) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(x, y, s, offset) of an asset's candidate sites: its listed points, or spaced along the line."""
+    if a.sites.points is not None:
+        x, y = geo.to_km(np.array([p[0] for p in a.sites.points]), np.array([p[1] for p in a.sites.points]))
+        sk, ok = geo.locate(x, y)
+        return x, y, sk, ok
+    sp = a.sites.spacing_km
+    stations = np.arange(sp / 2, geo.length_km, sp)
+    sk = np.repeat(stations, len(a.sites.offsets_km))
+    ok = np.tile(np.array(a.sites.offsets_km, float), len(stations))
+    xy = geo.place(sk, ok)
+    return xy[:, 0], xy[:, 1], sk, ok
+
+
+def _existing(s: Scenario, a, geo: Geometry, problems: list) -> tuple[np.ndarray, ...]:
+    """(x, y, s, offset) of an asset's existing units; a problem for each on a side it may not stand on."""
+    if not a.existing:
+        return tuple(np.zeros(0) for _ in range(4))
+    x, y = geo.to_km(np.array([p[0] for p in a.existing]), np.array([p[1] for p in a.existing]))
+    sk, ok = geo.locate(x, y)
+    side = np.where(ok >= 0, 0, 1)
+    for k in np.flatnonzero(~np.isin(side, [SIDES.index(x_) for x_ in a.sides])):
+        problems.append(Problem(f"stands on side {SIDES[side[k]]}, where the asset may not stand (sides = "
+                                f"{list(a.sides)})", s.source, f"assets[{a.name}].existing[{k}]", list(a.existing[k])))
+    return np.asarray(x, float), np.asarray(y, float), np.asarray(sk, float), np.asarray(ok, float)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .schema import AssetBase, Scenario
+from .schema import SIDES, AssetBase, Scenario
 
 # A miss probability of exp(-40) ~ 4e-18 stands for "never misses" (p = 1), so that
 # yes/no coverage stays finite for the solvers and sums of hazards stay exact.
@@ -41,22 +41,39 @@ def class_factors(s: Scenario, asset: AssetBase) -> np.ndarray:
     return tau * p
 
 
+def entry_table(asset: AssetBase) -> np.ndarray:
+    """(2, 2) bool: may a unit standing on side s watch or visit a cell on side t (`enters`)."""
+    return np.array([[t in asset.entered_sides(s) for t in SIDES] for s in SIDES])
+
+
 def reach(asset: AssetBase, cell_tree: cKDTree, cell_side: np.ndarray,
-          site_xy: np.ndarray, site_side: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(cell, site) pairs within radius_km, on the site's own side unless the asset crosses the line.
+          site_xy: np.ndarray, site_side: np.ndarray, radius_km: float | None = None,
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(cell, site, distance) of pairs within radius_km (the asset's by default), on the sides it enters.
 
     One KD-tree query over all sites of the asset (no loop over cells x sites).
     """
-    if len(site_xy) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    radius_km = asset.radius_km if radius_km is None else radius_km
+    if len(site_xy) == 0 or radius_km <= 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     site_tree = cKDTree(site_xy)
-    m = site_tree.sparse_distance_matrix(cell_tree, asset.radius_km, output_type="ndarray")
-    j, i = m["i"].astype(np.int64), m["j"].astype(np.int64)
-    if not asset.crosses_line:
-        keep = cell_side[i] == site_side[j]
-        i, j = i[keep], j[keep]
+    m = site_tree.sparse_distance_matrix(cell_tree, radius_km, output_type="ndarray")
+    j, i, d = m["i"].astype(np.int64), m["j"].astype(np.int64), m["v"]
+    keep = entry_table(asset)[site_side[j], cell_side[i]]
+    i, j, d = i[keep], j[keep], d[keep]
     order = np.lexsort((i, j))
-    return i[order], j[order]
+    return i[order], j[order], d[order]
+
+
+def verify_reach(s: Scenario, asset: AssetBase, i: np.ndarray, j: np.ndarray, d_km: np.ndarray) -> list[np.ndarray]:
+    """Per class, a mask over the pairs (i, j, d) in reach: can a verifier at j reach cell i in time?
+
+        team:   dispatch_h + road_factor d / response_speed_kmh <= verify_within_h,  d <= radius_km
+        drone:  dispatch_h + d / speed_kmh                      <= verify_within_h,  d <= radius_km
+
+    (`AssetBase.verify_reach_km` gives the distance each allows.) None reach for a unit that does not verify.
+    """
+    return [d_km <= asset.verify_reach_km(c.verify_window_h) for c in s.violations.classes]
 
 
 def pattern(asset: AssetBase, i: np.ndarray, j: np.ndarray, n_sites: int,

@@ -12,6 +12,17 @@ and the plan's score, the expected share of all violations it detects, is
 `Instance` holds only arrays (B, F, W, costs, caps), so solvers and their tests need no
 geometry: `Instance.from_arrays` builds one by hand; `model.build.build_instance` from a scenario.
 
+Verified detection (objective "verified"). A detected violation counts as verified when a
+placed verifier (a team, or a drone that verifies) reaches the cell within the class's window.
+With r[i, c, q] = sum_{j of verifier group q} R_c[i, j] n[j] the units of group q that can reach
+cell i in time for class c, and alpha_q the group's availability,
+
+    rho[i, c] = max_q alpha_q 1[r[i, c, q] >= 1],
+    V(n) = sum_c share_c * sum_i w[i, c] * P[i, c] * rho[i, c]   <= D(n).
+
+rho counts the best single verifier in reach, not a second one standing by: conservative when
+verifiers overlap, and it keeps V linear in the program's variables (see solvers/exact/program.py).
+
 Feasibility. A plan n keeps the budget when cost.n <= budget (1 + BUDGET_TOL): one relative
 tolerance, for the rounding of sums of costs, used everywhere a budget is compared.
 """
@@ -24,6 +35,35 @@ import numpy as np
 import scipy.sparse as sp
 
 BUDGET_TOL = 1e-9  # relative slack on the budget, for the rounding of sums of costs
+
+
+@dataclass
+class Verification:
+    """Who can verify what in time: per class a (cells, sites) 0/1 matrix R_c, each site's verifier group."""
+
+    R: list               # per class, sp.csc_matrix (cells, sites): 1 where a unit at j reaches i in time
+    group: np.ndarray     # (sites,) verifier group q (one per verifying asset), -1 where units do not verify
+    alpha: np.ndarray     # (groups,) availability of each group
+
+    @property
+    def Q(self) -> int:
+        return len(self.alpha)
+
+    def counts(self, units: np.ndarray) -> np.ndarray:
+        """r[i, c, q]: units of group q that reach cell i in time for class c."""
+        n = np.asarray(units, float)
+        by_group = np.stack([np.where(self.group == q, n, 0.0) for q in range(self.Q)], axis=1)  # (sites, Q)
+        return np.stack([np.asarray(Rc @ by_group) for Rc in self.R], axis=1)
+
+    def rho(self, units: np.ndarray) -> np.ndarray:
+        """rho[i, c] = max_q alpha_q 1[r[i, c, q] >= 1]: the chance the best verifier in reach answers."""
+        r = self.counts(units)
+        if r.shape[2] == 0:
+            return np.zeros(r.shape[:2])
+        return (np.where(r >= 0.5, self.alpha, 0.0)).max(axis=2)
+
+
+OBJECTIVES = ("detection", "verified")
 
 
 @dataclass
@@ -44,6 +84,10 @@ class Instance:
     is_sensor: np.ndarray | None = None   # (sites,) sensors watch all the time; others search
     duration_h: np.ndarray | None = None  # (classes,)
     names: dict = field(default_factory=dict)  # class and asset names, for reports
+    verify: Verification | None = None    # who verifies what in time; none: nothing is ever verified
+    objective: str = "detection"          # what score() returns: "detection" D or "verified" V
+    site_min: np.ndarray | None = None    # (sites,) units a site must hold (existing units)
+    asset_min: np.ndarray | None = None   # (assets,) units an asset must hold (a mandated force)
 
     @classmethod
     def from_arrays(cls, hazard, weights, cost_usd, budget_usd, share=None, observers=None,
@@ -83,10 +127,52 @@ class Instance:
         """P[i, c] = 1 - exp(-U[i, c])."""
         return -np.expm1(-self.hazard(units))
 
-    def score(self, units: np.ndarray) -> float:
+    def detected(self, units: np.ndarray) -> float:
         """D(n): the expected share of all violations detected."""
         P = self.detection_by_cell(units)
         return float(self.share @ (self.W * P).sum(axis=0))
+
+    def verified_by_cell(self, units: np.ndarray) -> np.ndarray:
+        """P[i, c] rho[i, c]: the chance a violation of class c in cell i is detected and verified."""
+        P = self.detection_by_cell(units)
+        return P * self.verify.rho(units) if self.verify is not None else np.zeros_like(P)
+
+    def verified(self, units: np.ndarray) -> float:
+        """V(n): the expected share of all violations detected and verified in time."""
+        return float(self.share @ (self.W * self.verified_by_cell(units)).sum(axis=0))
+
+    def score(self, units: np.ndarray) -> float:
+        """The objective of a plan: D(n) or V(n), as `objective` says."""
+        return self.verified(units) if self.objective == "verified" else self.detected(units)
+
+    def with_objective(self, objective: str) -> "Instance":
+        """The same instance scored by `objective` ("detection" or "verified")."""
+        from dataclasses import replace
+        return replace(self, objective=objective)
+
+    def restrict(self, sites: np.ndarray) -> "Instance":
+        """The instance on a subset of candidate sites: columns of B and R, rows of the per-site arrays.
+
+        Asset indices are kept, so per-asset caps still apply; an asset left without sites loses its min_units.
+        """
+        from dataclasses import replace
+        sites = np.asarray(sites)
+        ver = self.verify
+        if ver is not None:
+            ver = Verification(R=[Rc[:, sites].tocsc() for Rc in ver.R], group=ver.group[sites], alpha=ver.alpha)
+        asset_min = self.asset_min
+        if asset_min is not None:
+            asset_min = np.where(np.bincount(self.site_asset[sites], minlength=len(asset_min)) > 0, asset_min, 0)
+        return replace(
+            self, B=self.B[:, sites], F=self.F[sites], cost_usd=self.cost_usd[sites],
+            observers=self.observers[sites], site_cap=self.site_cap[sites], site_asset=self.site_asset[sites],
+            is_sensor=None if self.is_sensor is None else self.is_sensor[sites], verify=ver,
+            site_min=None if self.site_min is None else self.site_min[sites], asset_min=asset_min)
+
+    @property
+    def lower(self) -> np.ndarray:
+        """Units each site must hold (0 unless existing units stand there)."""
+        return np.zeros(self.n_sites, int) if self.site_min is None else self.site_min
 
     def cost(self, units: np.ndarray) -> float:
         return float(self.cost_usd @ units)
@@ -124,9 +210,18 @@ class Instance:
             out.append(f"{len(over)} sites hold more units than max_units_per_site")
         per_asset = np.bincount(self.site_asset, weights=n, minlength=len(self.asset_cap))
         for a in np.flatnonzero(per_asset > self.asset_cap):
-            name = self.names.get("assets", [])[a] if self.names.get("assets") else a
-            out.append(f"asset {name}: {per_asset[a]:g} units exceed max_units {self.asset_cap[a]}")
+            out.append(f"asset {self._asset_name(a)}: {per_asset[a]:g} units exceed max_units {self.asset_cap[a]}")
+        short = np.flatnonzero(n < self.lower)
+        if len(short):
+            out.append(f"{len(short)} sites of existing units are left empty")
+        if self.asset_min is not None:
+            for a in np.flatnonzero(per_asset < self.asset_min):
+                out.append(f"asset {self._asset_name(a)}: {per_asset[a]:g} units are fewer than min_units "
+                           f"{self.asset_min[a]}")
         return out
+
+    def _asset_name(self, a: int):
+        return self.names.get("assets", [])[a] if self.names.get("assets") else a
 
 
 class Room:

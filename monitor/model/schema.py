@@ -85,6 +85,13 @@ class ViolationClass(StrictModel):
     """Zones where it counts; all zones by default."""
     p_detect: dict[Literal["sensor", "drone", "patrol"], Probability]
     """Probability that one pass (or a sensor in range) of each asset kind notices it."""
+    verify_within_h: Positive | None = None
+    """Hours from the alert within which a verifier must reach the violation for it to count as verified; duration_h by default (the evidence lasts about as long as the violation)."""
+
+    @property
+    def verify_window_h(self) -> float:
+        """verify_within_h, or duration_h when the file leaves it out."""
+        return self.duration_h if self.verify_within_h is None else self.verify_within_h
 
 
 class Violations(StrictModel):
@@ -129,12 +136,24 @@ class AssetBase(StrictModel):
     """Running cost of one unit a year (staff, maintenance, losses)."""
     observers: Count = 0
     """Observers per unit (counted against budget.max_observers)."""
-    operators: Count = 0
-    """Other staff per unit (operators, technicians)."""
+    operators: NonNegative = 0.0
+    """Analysts and operators per unit who watch its feeds or fly it; a fraction where several units share a post."""
+    operator_usd_per_year: NonNegative = 0.0
+    """Yearly cost of one operator, added to the unit's yearly cost (0 where opex_usd_per_year already pays them)."""
+    alert_delay_h: NonNegative = 0.0
+    """Hours from the unit sensing a violation to a human seeing the alert (relay, queue, analysis)."""
     sides: list[Side] = ["A", "B"]
     """Sides where a unit may stand."""
+    enters: list[Side] | None = None
+    """Sides whose cells a unit may watch or visit (patrol, respond); its own side, or both if crosses_line, by default."""
     max_units: Count | None = None
     """Cap on units of this asset in a plan; none by default."""
+    min_units: Count = 0
+    """Units every plan must hold (a mandated force); existing units count towards it."""
+    existing: list[tuple[Lon, Lat]] = []
+    """Units that already stand, one per [lon, lat]: kept in every plan, each at its own site."""
+    existing_in_budget: Flag = True
+    """Whether the existing units' yearly cost counts against the budget (false: paid by someone else)."""
     max_units_per_site: Annotated[int, Field(ge=1, strict=True)] = 1
     """Cap on units at one candidate site."""
     sites: Sites
@@ -148,8 +167,18 @@ class AssetBase(StrictModel):
 
     @property
     def annual_usd(self) -> float:
-        """Yearly cost of one unit: capex written off over its lifetime plus running cost."""
-        return self.capex_usd / self.lifetime_years + self.opex_usd_per_year
+        """Yearly cost of one unit: capex written off over its lifetime, running cost, and its operators."""
+        return self.capex_usd / self.lifetime_years + self.opex_usd_per_year + self.operators * self.operator_usd_per_year
+
+    def entered_sides(self, site_side: str) -> list[str]:
+        """Sides a unit standing on `site_side` may watch or visit."""
+        if self.enters is not None:
+            return list(self.enters)
+        return list(SIDES) if getattr(self, "crosses_line", False) else [site_side]
+
+    def verify_reach_km(self, window_h: float) -> float:
+        """How far a verifier gets within window_h of the alert (0 for units that do not verify)."""
+        return 0.0
 
 
 class SensorAsset(AssetBase):
@@ -172,6 +201,16 @@ class DroneAsset(AssetBase):
     """Width of ground its sensor watches."""
     crosses_line: Flag = True
     """Whether it flies over the other side of the line."""
+    verifies: Flag = False
+    """Whether a drone re-tasked to an alert can confirm it (flying from its base within radius_km)."""
+    dispatch_h: NonNegative = 0.25
+    """Hours from the alert to a drone leaving to verify it (estimate: one aircraft kept ready)."""
+
+    def verify_reach_km(self, window_h: float) -> float:
+        """min(radius_km, speed_kmh x (window_h - dispatch_h)): straight flight from the base."""
+        if not self.verifies:
+            return 0.0
+        return min(self.radius_km, self.speed_kmh * max(window_h - self.dispatch_h, 0.0))
 
     @property
     def flight_hours_per_day(self) -> float:
@@ -202,6 +241,19 @@ class PatrolAsset(AssetBase):
     """Travel speed when answering a reported violation."""
     crosses_line: Flag = False
     """Ground observers stay on their own side by default."""
+    verifies: Flag = True
+    """Whether the team answers alerts and confirms violations on the spot (a mission's core job)."""
+    dispatch_h: NonNegative = 0.5
+    """Hours from the alert to the team leaving its site (estimate: a duty pair on standby)."""
+    road_factor: Annotated[float, Field(ge=1, strict=True)] = 1.4
+    """Road distance over straight-line distance (estimate: published circuity factors run 1.2-1.6, higher in broken country)."""
+
+    def verify_reach_km(self, window_h: float) -> float:
+        """min(radius_km, response_speed_kmh x (window_h - dispatch_h) / road_factor): the team's sector,
+        as far as the roads take it in time."""
+        if not self.verifies:
+            return 0.0
+        return min(self.radius_km, self.response_speed_kmh * max(window_h - self.dispatch_h, 0.0) / self.road_factor)
 
     @model_validator(mode="after")
     def _derive_patrols(self) -> "PatrolAsset":
@@ -238,6 +290,11 @@ class MetricsConfig(StrictModel):
     """Length of the segments for the worst-segment metric."""
     target_detection: Probability = 0.5
     """Detection a stretch of line must reach to count as covered."""
+
+
+class ObjectiveConfig(StrictModel):
+    name: Literal["detection", "verified"] = "detection"
+    """What solvers maximise: detection (violations seen) or verified (seen, and reached by a verifier in time)."""
 
 
 class Uncertain(StrictModel):
@@ -278,6 +335,8 @@ class Scenario(StrictModel):
     """The yearly budget and the observer cap: [budget]."""
     metrics: MetricsConfig = MetricsConfig()
     """Settings of the plan metrics: [metrics]."""
+    objective: ObjectiveConfig = ObjectiveConfig()
+    """What solvers maximise: [objective]."""
     uncertain: list[Uncertain] = []
     """Ranges of estimated figures, for `monitor sensitivity`: [[uncertain]]."""
 

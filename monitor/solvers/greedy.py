@@ -16,6 +16,14 @@ unit at site j gains at most delta_j = gain(j | S), with at most cap_j - n_j of 
     f(O) <= f(S) + max { sum_j x_j delta_j : sum_j x_j c_j <= budget, 0 <= x_j <= cap_j - n_j },
 
 a fractional knapsack solved by sorting on delta_j / c_j (`relax.knapsack_max`).
+
+Verified detection V (objective "verified") is not submodular: a team raises the worth of the
+towers around it. Greedy on V is therefore eager (every gain afresh after each unit; `state.py`),
+gives no constant-factor guarantee, and its own bound is the online bound of D above, valid for V
+as V <= D for every plan; the continuous relaxation of V (`relax.py`) is the tight one.
+
+Existing units and min_units. Greedy starts from the existing units, then fills each asset's
+min_units best-ratio first, then goes on as above; the best single unit is used only without them.
 """
 
 from __future__ import annotations
@@ -31,11 +39,13 @@ import numpy as np
 from ..model.instance import Instance
 from .relax import certify, knapsack_max
 from .solution import Solution, Status, check_time_limit, option_problem
+from .state import CoverageState, state_for
 from .stop import requested as stop_requested
 
 log = logging.getLogger("monitor.solvers.greedy")
 _EPS = 1e-15
 ONLINE = "online bound (next-unit gains, knapsack)"  # the name of greedy's own bound in bound_from
+ONLINE_D = "online bound on detection (V <= D)"  # greedy's own bound when it maximises V
 
 
 @dataclass(frozen=True)
@@ -54,41 +64,6 @@ class GreedyOptions:
                        "must be a finite number >= 0")
 
 
-class CoverageState:
-    """Miss probabilities exp(-u[i, c]) of a plan, with vectorised marginal gains."""
-
-    def __init__(self, inst: Instance, units: np.ndarray | None = None):
-        self.inst = inst
-        self.WS = inst.W * inst.share  # w[i, c] * share_c
-        B = inst.B
-        self.indptr, self.rows, self.b = B.indptr, B.indices, B.data
-        self.col = np.repeat(np.arange(B.shape[1]), np.diff(self.indptr))
-        self.units = np.zeros(inst.n_sites, int) if units is None else np.asarray(units, int).copy()
-        self.miss = np.exp(-inst.hazard(self.units))
-
-    def objective(self) -> float:
-        return float((self.WS * (1.0 - self.miss)).sum())
-
-    def gain(self, j: int) -> float:
-        lo, hi = self.indptr[j], self.indptr[j + 1]
-        r = self.rows[lo:hi]
-        h = self.b[lo:hi, None] * self.inst.F[j]
-        return float((self.WS[r] * self.miss[r] * -np.expm1(-h)).sum())
-
-    def all_gains(self) -> np.ndarray:
-        """gain(j | n) for every site at once, from the nonzeros of B."""
-        r = self.rows
-        h = self.b[:, None] * self.inst.F[self.col]
-        per_nz = (self.WS[r] * self.miss[r] * -np.expm1(-h)).sum(axis=1)
-        return np.bincount(self.col, weights=per_nz, minlength=self.inst.n_sites)
-
-    def add(self, j: int, k: int = 1) -> None:
-        lo, hi = self.indptr[j], self.indptr[j + 1]
-        r = self.rows[lo:hi]
-        self.miss[r] *= np.exp(-k * self.b[lo:hi, None] * self.inst.F[j])
-        self.units[j] += k
-
-
 def knapsack_bound(inst: Instance, state: CoverageState) -> float:
     """f(S) + the fractional knapsack of next-unit gains over the whole budget (see module doc)."""
     delta = np.maximum(state.all_gains(), 0.0)
@@ -97,14 +72,33 @@ def knapsack_bound(inst: Instance, state: CoverageState) -> float:
     return min(state.objective() + extra, float(inst.share.sum()))
 
 
-def solve_greedy(inst: Instance, options: GreedyOptions = GreedyOptions(), start: np.ndarray | None = None,
-                 seed: int = 0) -> Solution:
-    """Lazy greedy by gain per dollar from `start` (empty by default); see the module doc."""
-    t0 = time.perf_counter()
-    limit = options.time_limit_s
-    st = CoverageState(inst, start)
-    room = inst.room(st.units)
-    n = st.units
+def online_bound(inst: Instance, units: np.ndarray) -> tuple[float, str]:
+    """Greedy's own bound at plan `units`: the knapsack bound of D, which bounds V too (V <= D)."""
+    bound = knapsack_bound(inst, CoverageState(inst, units))
+    return bound, (ONLINE_D if inst.objective == "verified" else ONLINE)
+
+
+def fill_mandates(inst: Instance, st, room) -> int:
+    """Add units, best gain per dollar first, until every asset holds its min_units (or nothing fits)."""
+    if inst.asset_min is None:
+        return 0
+    cost = np.maximum(inst.cost_usd, 1e-9)
+    added = 0
+    for a in np.flatnonzero(room.per_asset < inst.asset_min):
+        mine = inst.site_asset == a
+        while room.per_asset[a] < inst.asset_min[a]:
+            ok = mine & room.fits_all()
+            if not ok.any():
+                break
+            j = int(np.argmax(np.where(ok, st.all_gains() / cost, -np.inf)))
+            st.add(j)
+            room.add(j)
+            added += 1
+    return added
+
+
+def _lazy(inst: Instance, st, room, t0: float, limit: float | None) -> tuple[int, int, Status]:
+    """CELF on D (submodular): stale gains bound fresh ones, so only the heap's top is re-evaluated."""
     cost = np.maximum(inst.cost_usd, 1e-9)
     gains0 = st.all_gains()
     heap = [(-gains0[j] / cost[j], int(j), 0) for j in np.flatnonzero(gains0 > _EPS)]
@@ -124,26 +118,61 @@ def solve_greedy(inst: Instance, options: GreedyOptions = GreedyOptions(), start
         room.add(j)
         accepted += 1
         heapq.heappush(heap, (neg, j, -1))  # the next unit here gains at most as much
-        if accepted % 64 == 0:
-            if limit is not None and time.perf_counter() - t0 > limit:
-                status = Status.TIME_LIMIT
-                break
-            if stop_requested():
-                status = Status.INTERRUPTED
-                break
+        if accepted % 64 == 0 and _stop(t0, limit) is not None:
+            return accepted, evaluations, _stop(t0, limit)
+    return accepted, evaluations, status
 
+
+def _eager(inst: Instance, st, room, t0: float, limit: float | None) -> tuple[int, int, Status]:
+    """Greedy on V (not submodular): every gain afresh after each unit, the best per dollar that fits."""
+    cost = np.maximum(inst.cost_usd, 1e-9)
+    accepted = evaluations = 0
+    while True:
+        gains = st.all_gains()
+        evaluations += inst.n_sites
+        ok = room.fits_all() & (gains > _EPS)
+        if not ok.any():
+            return accepted, evaluations, Status.FEASIBLE
+        j = int(np.argmax(np.where(ok, gains / cost, -np.inf)))
+        st.add(j)
+        room.add(j)
+        accepted += 1
+        if accepted % 8 == 0 and _stop(t0, limit) is not None:
+            return accepted, evaluations, _stop(t0, limit)
+
+
+def _stop(t0: float, limit: float | None) -> Status | None:
+    if limit is not None and time.perf_counter() - t0 > limit:
+        return Status.TIME_LIMIT
+    if stop_requested():
+        return Status.INTERRUPTED
+    return None
+
+
+def solve_greedy(inst: Instance, options: GreedyOptions = GreedyOptions(), start: np.ndarray | None = None,
+                 seed: int = 0) -> Solution:
+    """Greedy by gain per dollar from `start` (empty by default, existing units and min_units first):
+    lazy on D, eager on V; see the module doc."""
+    t0 = time.perf_counter()
+    first = inst.lower if start is None else np.maximum(np.asarray(start, int), inst.lower)
+    st = state_for(inst, first)
+    gains0 = st.all_gains()
+    room = inst.room(st.units)
+    mandated = fill_mandates(inst, st, room)
+    walk = _eager if inst.objective == "verified" else _lazy
+    accepted, evaluations, status = walk(inst, st, room, t0, options.time_limit_s)
     objective = st.objective()
-    bound = knapsack_bound(inst, st)
-    units = n.copy()
+    bound, bound_from = online_bound(inst, st.units)
+    units = st.units.copy()
     ok = inst.fits_alone() & (gains0 > objective + 1e-12)
-    if start is None and ok.any():
-        j = int(np.argmax(np.where(ok, gains0, -1.0)))
-        units = np.zeros_like(n)
+    if start is None and not inst.lower.any() and mandated == 0 and ok.any():
+        j = int(np.argmax(np.where(ok, gains0, -1.0)))  # the best single unit beats the greedy plan
+        units = np.zeros_like(units)
         units[j] = 1
         objective = float(gains0[j])
     sol = Solution(units=units, objective=objective, bound=max(bound, objective), solver="greedy",
                    seconds=time.perf_counter() - t0, status=status,
-                   log=[{"accepted": accepted, "evaluations": evaluations}], bound_from=ONLINE)
+                   log=[{"accepted": accepted + mandated, "evaluations": evaluations}], bound_from=bound_from)
     log.debug("greedy: %d units in %.2f s, plan %.6f, bound %.6f", accepted, sol.seconds, objective, sol.bound)
     return sol
 

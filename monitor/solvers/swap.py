@@ -7,6 +7,9 @@ the freed money affords; the leftover budget is then refilled greedily:
     D(n - e_j + e_k) = D(n) - loss(j | n) + gain(k | n - e_j)
     loss(j | n) = sum_c share_c sum_i w[i, c] exp(-u[i, c]) (exp(b[i, j] f[j, c]) - 1)
 
+(for V, the gain and loss of `state.py`). Existing units are never moved, and a unit of an
+asset at its min_units moves only to another site of the same asset.
+
 Each pass evaluates every placed unit (one vectorised pass over the nonzeros of B per unit),
 takes the best improving swap, and stops when none improves or after `max_swaps` swaps: on work, not
 the clock, so the plan is the same on any machine.
@@ -21,9 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model.instance import Instance
-from .greedy import ONLINE, CoverageState, GreedyOptions, knapsack_bound, solve_greedy
+from .greedy import GreedyOptions, online_bound, solve_greedy
 from .relax import certify
 from .solution import Solution, Status, check_time_limit, option_problem
+from .state import state_for
 from .stop import requested as stop_requested
 
 MAX_SWAPS = 500  # swaps a local search makes at most
@@ -49,13 +53,6 @@ class SwapOptions:
                        "must be a finite number >= 0")
 
 
-def losses(st: CoverageState) -> np.ndarray:
-    """loss(j | n): what removing one unit at j costs, for every site (see module doc)."""
-    h = st.b[:, None] * st.inst.F[st.col]
-    per_nz = (st.WS[st.rows] * st.miss[st.rows] * np.expm1(h)).sum(axis=1)
-    return np.bincount(st.col, weights=per_nz, minlength=st.inst.n_sites)
-
-
 def improve(inst: Instance, units: np.ndarray, time_limit_s: float | None = None,
             max_swaps: int = MAX_SWAPS) -> tuple[np.ndarray, int]:
     """Best-improvement swaps from `units` (feasible) until none helps or `max_swaps` are made.
@@ -66,7 +63,7 @@ def improve(inst: Instance, units: np.ndarray, time_limit_s: float | None = None
     """
     t0 = time.perf_counter()
     units = solve_greedy(inst, start=np.asarray(units, int)).units
-    st = CoverageState(inst, units)
+    st = state_for(inst, units)
     best = st.objective()
     swaps = 0
     while swaps < max_swaps and not stop_requested() and (time_limit_s is None
@@ -77,30 +74,32 @@ def improve(inst: Instance, units: np.ndarray, time_limit_s: float | None = None
         units[move[0]] -= 1
         units[move[1]] += 1
         units = solve_greedy(inst, start=units).units
-        st = CoverageState(inst, units)
+        st = state_for(inst, units)
         best = st.objective()
         swaps += 1
     return units, swaps
 
 
-def _best_swap(inst: Instance, st: CoverageState, units: np.ndarray, best: float) -> tuple[int, int] | None:
-    """The swap (take a unit from j, put one at k) that gains most over `best`, or None (a local optimum)."""
+def _best_swap(inst: Instance, st, units: np.ndarray, best: float) -> tuple[int, int] | None:
+    """The swap (take a unit from j, put one at k) that gains most over `best`, or None (a local optimum).
+
+    Existing units stay; a unit whose asset holds just its min_units moves only within the asset.
+    """
     slack = inst.budget_limit_usd - inst.cost(units)
-    loss = losses(st)
-    placed = np.flatnonzero(units > 0)
+    loss = st.losses()
+    per_asset = np.bincount(inst.site_asset, weights=units, minlength=len(inst.asset_cap))
+    at_min = per_asset <= (0 if inst.asset_min is None else inst.asset_min)
+    placed = np.flatnonzero(units > inst.lower)
     placed = placed[np.argsort(loss[placed] / np.maximum(inst.cost_usd[placed], 1e-9), kind="stable")]
     move, value = None, best * (1 + 1e-12) + 1e-15
     for j in placed:
-        lo, hi = st.indptr[j], st.indptr[j + 1]
-        r = st.rows[lo:hi]
-        back = np.exp(st.b[lo:hi, None] * inst.F[j])
-        st.miss[r] *= back  # remove the unit at j
+        st.add(j, -1)  # take the unit at j out
         gains = st.all_gains()
-        st.miss[r] /= back
-        units[j] -= 1
-        ok = inst.room(units).fits_all(budget=False) & (inst.cost_usd <= slack + inst.cost_usd[j])
-        units[j] += 1
+        ok = inst.room(st.units).fits_all(budget=False) & (inst.cost_usd <= slack + inst.cost_usd[j])
+        st.add(j, 1)
         ok[j] = False
+        if at_min[inst.site_asset[j]] and inst.asset_min is not None and inst.asset_min[inst.site_asset[j]] > 0:
+            ok &= inst.site_asset == inst.site_asset[j]
         if ok.any():
             k = int(np.argmax(np.where(ok, gains, -np.inf)))
             if best - loss[j] + gains[k] > value:
@@ -117,14 +116,14 @@ def solve_swap(inst: Instance, options: SwapOptions = SwapOptions(), start: np.n
                          start=start)
     left = None if limit is None else max(limit - (time.perf_counter() - t0), 0.0)
     units, swaps = improve(inst, first.units, time_limit_s=left, max_swaps=options.max_swaps)
-    st = CoverageState(inst, units)
-    objective = st.objective()
-    bound = min(first.bound, knapsack_bound(inst, st))
+    objective = inst.score(units)
+    bound, bound_from = online_bound(inst, units)
+    bound = min(first.bound, bound)
     elapsed = time.perf_counter() - t0
     status = (Status.INTERRUPTED if stop_requested() else
               Status.TIME_LIMIT if limit is not None and elapsed >= limit else Status.FEASIBLE)
     sol = Solution(units=units, objective=objective, bound=max(bound, objective), solver="swap", seconds=elapsed,
                    status=status, log=[{"greedy_objective": first.objective, "swaps": swaps,
                                         "local_optimum": swaps < options.max_swaps and status == Status.FEASIBLE}],
-                   bound_from=ONLINE)
+                   bound_from=bound_from)
     return certify(inst, sol, options.bound_time_s)

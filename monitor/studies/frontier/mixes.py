@@ -8,7 +8,6 @@ a mix's plan is a plan of the full model with zeros elsewhere.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -88,12 +87,9 @@ def parse_mixes(texts: list[str] | None, scenario: Scenario) -> list[Mix]:
 def restrict(inst: Instance, sites: np.ndarray) -> Instance:
     """The instance on a subset of candidate sites: columns of B and rows of the per-site arrays.
 
-    Asset indices are kept, so per-asset caps still apply; nothing is rebuilt.
+    Asset indices are kept, so per-asset caps still apply; nothing is rebuilt (`Instance.restrict`).
     """
-    return dataclasses.replace(
-        inst, B=inst.B[:, sites], F=inst.F[sites], cost_usd=inst.cost_usd[sites],
-        observers=inst.observers[sites], site_cap=inst.site_cap[sites], site_asset=inst.site_asset[sites],
-        is_sensor=None if inst.is_sensor is None else inst.is_sensor[sites])
+    return inst.restrict(sites)
 
 
 # ----------------------------------------------------------------------------- one point (runs on a worker)
