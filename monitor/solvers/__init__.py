@@ -77,7 +77,9 @@ def run(instance: Instance, solver: str = "greedy", options: dict | object | Non
         options = options_for(solver, {**(options or {}), **more})
     elif more:
         options = dataclasses.replace(options, **more)
-    return check_finite(method.solve(instance, options, start=start, seed=seed))
+    sol = check_finite(method.solve(instance, options, start=start, seed=seed))
+    sol.objective_name = instance.objective
+    return sol
 
 
 def within_deadline(options, left_s: float, reserve_s: float, reserve_share: float):

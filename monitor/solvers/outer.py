@@ -31,6 +31,10 @@ Cuts (each valid for every integer plan, so the LP or MIP over them bounds D fro
   reach, their caps, the asset caps, the budget and the observer cap. Sensors thus get the
   concave envelope over whole numbers of units even where a drone or patrol could add any
   small hazard, much tighter than tangents at fractional LP points.
+
+Verified V. Cells merge only where their rows of B and of every R_c agree, so a piece also
+has one set of verifiers in reach; its reach rows r_kq = sum_{j of group q} R_c[g, j] n_j feed
+the program's x variables (`exact/program.py`). The cuts on z are unchanged: z stays <= g(u_k).
 """
 
 from __future__ import annotations
@@ -87,11 +91,18 @@ class Pieces:
     budget_limit_usd: float  # the budget with its tolerance (Instance.budget_limit_usd)
     cells: int
     groups: int
+    reach: sp.csr_matrix | None = None  # (X, J) verified only: r_x = reach @ n, units of group q in time for piece k
+    vk: np.ndarray | None = None        # (X,) the piece k of each reach row
+    valpha: np.ndarray | None = None    # (X,) the availability alpha_q of its verifier group
 
     @classmethod
     def from_instance(cls, inst: Instance) -> "Pieces":
-        Bg, inv = merge_rows(inst.B)
-        n_groups, J = Bg.shape
+        verified = inst.objective == "verified" and inst.verify is not None
+        J = inst.n_sites
+        # for V, cells merge only where both their hazards and their verifiers' reach agree
+        merged, inv = merge_rows(sp.hstack([inst.B] + inst.verify.R).tocsr() if verified else inst.B)
+        Bg = merged[:, :J] if verified else merged
+        n_groups = Bg.shape[0]
         W = np.zeros((n_groups, inst.W.shape[1]))
         np.add.at(W, inv, inst.W)
         WS = W * inst.share
@@ -139,11 +150,18 @@ class Pieces:
         shape = (K, NV)
         umax = np.bincount(pk, weights=hi * kmax[pv], minlength=K)
         lat = lo == hi
-        return cls(n_sites=J, V=V, H=sp.csr_matrix((f, (pk, pv)), shape=shape), w=WS[gi, ci],
+        more = _reach_rows(inst, merged, gi, ci) if verified else {}
+        return cls(n_sites=J, V=V, H=sp.csr_matrix((f, (pk, pv)), shape=shape), w=WS[gi, ci], **more,
                    sub=sp.csr_matrix((f * ratio, (pk, pv)), shape=shape), z_max=g(umax),
                    HL=sp.csr_matrix((f[lat], (pk[lat], pv[lat])), shape=shape),
                    step=sp.csr_matrix((lo[lat], (pk[lat], pv[lat])), shape=shape),
                    kmax=kmax, cmin=cmin, budget_limit_usd=inst.budget_limit_usd, cells=inst.B.shape[0], groups=n_groups)
+
+    def z_used(self, z: np.ndarray, x: np.ndarray | None) -> np.ndarray:
+        """The part of z the objective uses: z itself for D, min(z, sum_q x_kq) for V."""
+        if self.vk is None or x is None:
+            return z
+        return np.minimum(z, np.bincount(self.vk, weights=x, minlength=self.K))
 
     @property
     def K(self) -> int:
@@ -220,3 +238,23 @@ class Pieces:
         t1[order], t2[order] = t1o, t2o
         t2[many] = np.inf
         return t1, t2
+
+
+def _reach_rows(inst: Instance, merged: sp.csr_matrix, gi: np.ndarray, ci: np.ndarray) -> dict:
+    """Pieces' reach rows for V: for each piece k = (g, c) and verifier group q with a site in
+    reach in time, the row sum_{j of q} R_c[g, j] n_j (see `exact/program.py`)."""
+    J, ver = inst.n_sites, inst.verify
+    rows, vk, va = [], [], []
+    for c in range(len(ver.R)):
+        sel = np.flatnonzero(ci == c)
+        Rs = merged[:, J * (c + 1):J * (c + 2)][gi[sel]]
+        for q in range(ver.Q):
+            M = (Rs @ sp.diags((ver.group == q).astype(float))).tocsr()
+            M.eliminate_zeros()
+            nz = np.diff(M.indptr) > 0
+            rows.append(M[nz])
+            vk.append(sel[nz])
+            va.append(np.full(int(nz.sum()), ver.alpha[q]))
+    if not rows:
+        return {"reach": sp.csr_matrix((0, J)), "vk": np.zeros(0, np.int64), "valpha": np.zeros(0)}
+    return {"reach": sp.vstack(rows).tocsr(), "vk": np.concatenate(vk).astype(np.int64), "valpha": np.concatenate(va)}

@@ -34,6 +34,7 @@ class Solution:
     status: Status = Status.FEASIBLE
     log: list[dict] = field(default_factory=list)
     bound_from: str | None = None  # what proved the bound: "online (next-unit knapsack)", "continuous relaxation", ...
+    objective_name: str = "detection"  # what objective and bound measure: "detection" D or "verified" V
 
     @property
     def gap(self) -> float | None:

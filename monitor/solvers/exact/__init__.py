@@ -48,10 +48,10 @@ def solve_exact(inst: Instance, options: ExactOptions = ExactOptions(), start: n
     if not s.done():
         phases.continuous_bound(s)
     s.pc = Pieces.from_instance(inst)
-    s.ub_n = np.where(s.fits, inst.site_cap, 0).astype(float)
+    s.ub_n = np.maximum(np.where(s.fits, inst.site_cap, 0), inst.lower).astype(float)
     if not s.done() and s.pc.K:
         phases.lp_cut_loop(s)
-    if s.lp_last is not None and s.lp_last.dual_values is not None and not s.done():
+    if s.lp_last is not None and s.lp_last.dual_values is not None and not s.done() and inst.objective != "verified":
         phases.covering_dp(s)
     if (s.lp_n is not None or s.relaxed is not None) and not s.done():
         phases.guided_plan(s)

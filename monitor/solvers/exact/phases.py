@@ -128,7 +128,7 @@ def lp_cut_loop(s: Search) -> None:
             s.lp_last = r
         if r.optimal or s.lp_n is None:  # a solve cut short by time guides the plans only if none ended
             s.lp_n = r.x[prog.n]
-        added = prog.add_cuts(r.x[prog.n], r.x[prog.z])
+        added = prog.add_cuts(r.x[prog.n], prog.z_of(r.x))
         s.record(f"lp ({prog.cuts} cuts)")
         # tangents converge slowly (Kelley): leave the rest to the MIP once rounds stop paying
         stalled = r.bound > previous - tn.lp_stall * s.opts.gap * r.bound
@@ -195,7 +195,7 @@ def mip_rounds(s: Search) -> None:
         if r.x is not None:
             units = np.round(r.x[prog.n]).astype(int)
             s.record("mip", units)
-            added = prog.add_cuts(units.astype(float), r.x[prog.z])
+            added = prog.add_cuts(units.astype(float), prog.z_of(r.x))
         else:
             s.record("mip")
         if added == 0 and (r.optimal or r.x is None):

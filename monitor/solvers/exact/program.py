@@ -8,7 +8,18 @@
          sum_j cost_j n_j <= budget                          (budget)
          sum_j observers_j n_j <= max_observers              (observer cap)
          sum_{j of asset a} n_j <= max_units_a               (asset caps)
-         0 <= n_j <= max_units_per_site, n integer;  0 <= z_k <= g(most reachable hazard)
+         sum_{j of asset a} n_j >= min_units_a                (mandates)
+         existing_j <= n_j <= max_units_per_site, n integer;  0 <= z_k <= g(most reachable hazard)
+
+For verified detection V the objective moves from z to x_kq (piece k verified by group q):
+
+    max  sum_k w_k sum_q alpha_q x_kq
+    s.t. sum_q x_kq <= z_k,   0 <= x_kq <= 1,   x_kq <= r_kq = sum_{j of q} R_c[g, j] n_j
+
+At a whole plan r_kq is a whole number, so x_kq <= min(1, r_kq) = 1[r_kq >= 1] and the best x
+puts z_k on the most available group in reach: w_k z_k rho_k, which is at least w_k P_k rho_k
+once z_k <= g(u_k). No binary is needed: the reach rows are exact at integer n, so the cut
+loop, the MIP rounds and their bounds carry over unchanged.
 
 Every cut holds for every integer plan (the proofs are in `monitor/solvers/outer.py`), so the
 optimum of any relaxation of this program is an upper bound on the best plan.
@@ -42,16 +53,18 @@ class Program:
         self.direct = HV.nnz <= pc.H.nnz + pc.V.nnz if direct is None else direct
         self.HL = (pc.HL @ pc.V).tocsr() if self.direct else pc.HL
         self.lm = LinearModel()
-        self.n = self.lm.add_vars(np.zeros(J), ub_n)
+        self.verified = pc.vk is not None
+        zobj = np.zeros(K) if self.verified else pc.w
+        self.n = self.lm.add_vars(inst.lower.astype(float), np.maximum(ub_n, inst.lower))
         if self.direct:  # rows over n: u = (H V) n
             self.H, sub = HV, (pc.sub @ pc.V).tocsr()
             self.v = self.lm.add_vars(np.zeros(0), np.inf)
-            self.z = self.lm.add_vars(np.zeros(K), pc.z_max, obj=pc.w)
+            self.z = self.lm.add_vars(np.zeros(K), pc.z_max, obj=zobj)
             self.sub_rows = self.lm.add_rows(sp.hstack([-sub, sp.identity(K, format="csr")]), -np.inf, 0.0)  # subadditive
         else:  # rows over v = V n
             self.H = pc.H
             self.v = self.lm.add_vars(np.zeros(NV), np.inf)
-            self.z = self.lm.add_vars(np.zeros(K), pc.z_max, obj=pc.w)
+            self.z = self.lm.add_vars(np.zeros(K), pc.z_max, obj=zobj)
             I_v, I_z = sp.identity(NV, format="csr"), sp.identity(K, format="csr")
             self.lm.add_rows(sp.hstack([pc.V, -I_v]), 0.0, 0.0)                                   # counts
             self.sub_rows = self.lm.add_rows(sp.hstack([sp.csr_matrix((K, J)), -pc.sub, I_z]), -np.inf, 0.0)  # subadditive
@@ -64,7 +77,28 @@ class Program:
             side.append((inst.site_asset == a)[None, :].astype(float))
             limits.append(float(inst.asset_cap[a]))                                               # asset caps
         self.lm.add_rows(sp.csr_matrix(np.vstack(side)), -np.inf, np.array(limits))
+        if inst.asset_min is not None and (inst.asset_min > 0).any():
+            need = np.flatnonzero(inst.asset_min > 0)
+            self.lm.add_rows(sp.csr_matrix((inst.site_asset[None, :] == need[:, None]).astype(float)),
+                             inst.asset_min[need].astype(float), np.inf)                    # mandates
+        self.x = self._verify_rows() if self.verified else np.zeros(0, np.int64)
         self.cuts = 0
+
+    def _verify_rows(self) -> np.ndarray:
+        """The x variables of V and their rows: sum_q x_kq <= z_k and x_kq <= r_kq (see module doc)."""
+        pc, J, K = self.pc, self.pc.n_sites, self.pc.K
+        X = len(pc.vk)
+        x = self.lm.add_vars(np.zeros(X), np.ones(X), obj=pc.w[pc.vk] * pc.valpha)
+        before = len(self.n) + len(self.v)  # columns ahead of z
+        sel = sp.csr_matrix((np.ones(X), (pc.vk, np.arange(X))), shape=(K, X))
+        self.lm.add_rows(sp.hstack([sp.csr_matrix((K, before)), -sp.identity(K, format="csr"), sel]), -np.inf, 0.0)
+        self.lm.add_rows(sp.hstack([-pc.reach, sp.csr_matrix((X, before - J + K)), sp.identity(X, format="csr")]),
+                         -np.inf, 0.0)
+        return x
+
+    def z_of(self, values: np.ndarray) -> np.ndarray:
+        """z at a solution, as far as the objective uses it (for choosing which cuts it violates)."""
+        return self.pc.z_used(values[self.z], values[self.x] if self.verified else None)
 
     def add_cuts(self, n: np.ndarray, z: np.ndarray | None) -> int:
         """Cuts at the hazards of plan n for pieces whose z exceeds them (all pieces if z is None)."""
@@ -101,9 +135,19 @@ class Program:
 
     def point(self, n: np.ndarray) -> np.ndarray:
         """All variables for plan n (z at the true detection), as a MIP hint."""
-        v = self.pc.V @ n
-        z = np.minimum(-np.expm1(-(self.pc.H @ v)), self.pc.z_max)
-        return np.concatenate([n, v, z]) if not self.direct else np.concatenate([n, z])
+        pc = self.pc
+        v = pc.V @ n
+        z = np.minimum(-np.expm1(-(pc.H @ v)), pc.z_max)
+        parts = [n, v, z] if not self.direct else [n, z]
+        if self.verified:  # all of z on the most available group in reach
+            value = np.where(pc.reach @ n >= 0.5, pc.valpha, -1.0)
+            order = np.lexsort((-value, pc.vk))
+            first = order[np.r_[True, pc.vk[order][1:] != pc.vk[order][:-1]]] if len(order) else order
+            x = np.zeros(len(pc.vk))
+            ok = first[value[first] > 0]
+            x[ok] = z[pc.vk[ok]]
+            parts.append(x)
+        return np.concatenate(parts)
 
 
 def fix_by_reduced_cost(prog: Program, r, ub_n: np.ndarray, best: float) -> tuple[float, int]:
@@ -126,9 +170,9 @@ def fix_by_reduced_cost(prog: Program, r, ub_n: np.ndarray, best: float) -> tupl
 
 
 def round_down(inst: Instance, n: np.ndarray) -> np.ndarray:
-    """Units the LP sets to at least 1/2, dropping the least-set until the caps and budget hold."""
-    units = np.minimum(np.floor(n + 0.5), inst.site_cap).astype(int)
-    while inst.check(units) and units.any():
-        placed = np.flatnonzero(units > 0)
+    """Units the LP sets to at least 1/2 (and existing ones), dropping the least-set until the caps and budget hold."""
+    units = np.maximum(np.minimum(np.floor(n + 0.5), inst.site_cap).astype(int), inst.lower)
+    while inst.check(units, minimums=False) and (units > inst.lower).any():
+        placed = np.flatnonzero(units > inst.lower)
         units[placed[np.argmin(n[placed] - units[placed])]] -= 1
     return units
