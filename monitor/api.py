@@ -140,9 +140,10 @@ class SolveResult(_Result, _PlanTables):
 
 def solve(config: str | Path | Scenario, budget_usd: float | None = None, solver: str = "greedy",
           seed: int | None = None, deadline_s: float | None = None, scenarios: list[str] | None = None,
-          overrides: dict | None = None, **options) -> SolveResult:
+          overrides: dict | None = None, objective: str | None = None, **options) -> SolveResult:
     """Build the scenario's model, solve it, and score the plan and the baselines at its budget.
 
+    `objective` ("detection" or "verified") overrides the config's [objective] name.
     `options` are the solver's (`time_limit_s`, `gap`, `mip_solver`); one it does not take is
     an InputError. `deadline_s` bounds the whole call and the outputs after it: the solver gets
     what is left of it after the build, less a reserve for the baselines and the files
@@ -150,8 +151,8 @@ def solve(config: str | Path | Scenario, budget_usd: float | None = None, solver
     then holds the best plan so far with its bound (`interrupted` is true).
     """
     t0 = time.monotonic()
-    overrides = {**(overrides or {}), **{k: v for k, v in (("budget.annual_usd", budget_usd), ("seed", seed))
-                                         if v is not None}}
+    overrides = {**(overrides or {}), **{k: v for k, v in (("budget.annual_usd", budget_usd), ("seed", seed),
+                                                           ("objective.name", objective)) if v is not None}}
     opts = solvers.options_for(solver, options)  # bad options before any work
     if deadline_s is not None:
         check_time_limit(deadline_s, "deadline_s")
@@ -305,9 +306,12 @@ def frontier(config: str | Path | Scenario, budgets_usd, mixes: list[str] | None
              checkpoint_dir: str | Path | None = None, scheduler: str | None = None, workers: int | None = None,
              split: int = 1, progress: Callable[[int, int], None] | None = None,
              on_point: Callable[[Point], None] | None = None, scenarios: list[str] | None = None,
-             overrides: dict | None = None, **options) -> FrontierRun:
-    """Solve every budget for every mix (studies/frontier); finished points are kept in
-    checkpoint_dir/points.jsonl, so a rerun solves only the rest. See `studies.frontier.sweep`."""
+             overrides: dict | None = None, objective: str | None = None, **options) -> FrontierRun:
+    """Solve every budget for every mix (studies/frontier), maximising `objective` (the config's by
+    default); finished points are kept in checkpoint_dir/points.jsonl, so a rerun solves only the
+    rest. See `studies.frontier.sweep`."""
+    if objective is not None:
+        overrides = {**(overrides or {}), "objective.name": objective}
     model = build_model(scenario(config, overrides, scenarios))
     res = sweep(model, budgets_usd, mixes, solver, options, checkpoint_dir=checkpoint_dir, scheduler=scheduler,
                 workers=workers, split=split, progress=progress, on_point=on_point)

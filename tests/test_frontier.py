@@ -238,8 +238,8 @@ def test_outputs_and_cli(tmp_path, capsys):
     assert "frontier of 6 points" in text and "towers" in text
     rows = (out / "frontier.csv").read_text().splitlines()
     head = rows[0].split(",")
-    assert head[:10] == ["mix", "budget_usd", "annual_usd", "detection", "bound", "gap", "worst_segment_detection",
-                         "worst_segment_from_km", "worst_segment_to_km", "observers"]
+    assert head[:11] == ["mix", "budget_usd", "annual_usd", "detection", "verified", "bound", "gap",
+                         "worst_segment_detection", "worst_segment_from_km", "worst_segment_to_km", "observers"]
     assert {"units_tower", "units_drone", "units_team"} <= set(head) and len(rows) == 7
     md = (out / "frontier.md").read_text()
     assert "| yearly budget | all | towers |" in md and "marginal cost per point" in md
@@ -282,7 +282,7 @@ def test_parsers_knee_and_marginal_cost():
 
     class P:
         def __init__(self, budget_usd, detection):
-            self.budget_usd, self.detection = budget_usd, detection
+            self.budget_usd, self.detection, self.value = budget_usd, detection, detection
 
     mc = marginal_usd_per_point([P(1e6, 0.5), P(2e6, 0.6), P(3e6, 0.6)])
     assert mc[0] is None and mc[1] == pytest.approx(1e5) and mc[2] == math.inf

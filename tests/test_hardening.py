@@ -928,7 +928,7 @@ def test_a_deadline_bounds_the_exact_solver():
     res = api.solve(UKRAINE, solver="exact", deadline_s=3)
     seconds = time.monotonic() - t0
     assert res.solution.status == solvers.Status.TIME_LIMIT
-    assert res.solution.objective > 0.9 and res.solution.bound >= res.solution.objective
+    assert res.solution.objective > 0.85 and res.solution.bound >= res.solution.objective
     assert seconds < 15  # exact's default limit is 60 s; generous for a slow machine
 
 

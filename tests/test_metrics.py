@@ -82,9 +82,13 @@ def test_patrol_plan_time_to_detection_and_response():
     assert met["mean_time_to_detection_h"] == pytest.approx((0.5 * e_t).sum() / (0.5 * p).sum(), rel=1e-4)
     assert met["mean_time_to_detection_h_by_class"]["incursion"] == pytest.approx(e_t[0] / p[0], rel=1e-4)
     assert met["mean_time_to_detection_h"] < 6.0 / 2  # detection comes in the first half of the violation, on average
-    # Response: the team answers on its own side only; cells of side A are 0.5, 1.5, ..., 9.5 km from the
-    # site along the line (twice each), a mean of 5 km, at 40 km/h.
-    assert met["mean_response_h"] == pytest.approx(5.0 / 40, rel=1e-5)
+    # Response: the team answers on its own side only, within its 3 km radius: the 6 cells of side A at
+    # 0.5, 1.5, 2.5 km from the site (twice each), all detected alike, so a mean of 1.5 km and a 90th
+    # percentile of 2.5 km, by road (x 1.4) at 40 km/h after the 0.5 h dispatch.
+    assert met["mean_response_h"] == pytest.approx(0.5 + 1.4 * 1.5 / 40, rel=1e-5)
+    assert met["p90_response_h"] == pytest.approx(0.5 + 1.4 * 2.5 / 40, rel=1e-5)
+    assert met["detected_unreachable_share"] == 0.0  # the team sees only what it can reach
+    assert met["unreachable_share"] == pytest.approx(1 - 6 / 40, rel=1e-6)  # but 34 of 40 equal cells are beyond it
     assert met["patrols_per_day"] == 2
     assert met["observers"] == 6
     assert met["by_side"]["South"]["detection"] == 0.0

@@ -87,7 +87,7 @@ def _validate(args) -> int:
 
 
 def _solve(args) -> int:
-    s = _scenario(args, **{"budget.annual_usd": args.budget_usd, "seed": args.seed})
+    s = _scenario(args, **{"budget.annual_usd": args.budget_usd, "seed": args.seed, "objective.name": args.objective})
     out = check_out_dir(args.out if args.out is not None else Path("out") / s.label)
     check_time_limit(args.deadline_s, "deadline_s")  # the value given, before what is left of it
     left = None if args.deadline_s is None else args.deadline_s - (time.monotonic() - args.started)
@@ -122,7 +122,7 @@ def _calibrate(args) -> int:
 
 
 def _frontier(args) -> int:
-    s = _scenario(args)
+    s = _scenario(args, **{"objective.name": args.objective})
     out = check_out_dir(args.out if args.out is not None else Path("out") / f"{s.label}-frontier")
     run = api.frontier(s, args.budgets_usd, mixes=args.mix, solver=args.solver, checkpoint_dir=out,
                        scheduler=args.scheduler, workers=args.workers, split=args.split,

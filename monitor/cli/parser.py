@@ -12,6 +12,7 @@ import argparse
 import monitor.solvers as solvers
 
 from .._version import __version__
+from ..model.instance import OBJECTIVES
 from ..studies.frontier import parse_budgets
 
 EXAMPLES = {
@@ -88,6 +89,8 @@ def _add_solve(sub, common) -> None:
     s.add_argument("config", help="scenario file (TOML)")
     s.add_argument("--budget-usd", type=_positive_float, help="yearly budget (overrides budget.annual_usd)")
     s.add_argument("--solver", default="greedy", choices=solvers.names(), help="solver (default: greedy)")
+    s.add_argument("--objective", choices=OBJECTIVES, help="what to maximise: detection, or verified (detected "
+                   "and reached by a verifier in time); overrides [objective] name")
     s.add_argument("--out", default=None, help="output folder (default: out/<scenario name>)")
     s.add_argument("--seed", type=_seed, help="random seed (overrides the config's seed)")
     s.add_argument("--time-limit-s", type=_positive_float, help="the solver's own limit: stop it after this many "
@@ -137,6 +140,8 @@ def _add_frontier(sub, common) -> None:
     f.add_argument("--mix", action="append", metavar="NAME", help="all, observers, remote, an asset name, or "
                    "NAME=asset,asset; repeat for several (default: all, observers and remote)")
     f.add_argument("--solver", default="greedy", choices=solvers.names(), help="solver (default: greedy)")
+    f.add_argument("--objective", choices=OBJECTIVES, help="what each point maximises: detection or verified "
+                   "(overrides [objective] name); both are reported")
     f.add_argument("--gap", type=_gap, help="relative gap at which the solver may stop, per point")
     f.add_argument("--time-limit-s", type=_positive_float, help="stop the solver after this many seconds, per point")
     f.add_argument("--out", default=None, help="output folder (default: out/<scenario name>-frontier)")

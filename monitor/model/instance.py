@@ -195,8 +195,9 @@ class Instance:
         """Sites where one unit alone keeps the budget and every cap."""
         return self.room().fits_all()
 
-    def check(self, units: np.ndarray) -> list[str]:
-        """What a plan breaks: budget, observer cap, per-site and per-asset caps (empty if feasible)."""
+    def check(self, units: np.ndarray, minimums: bool = True) -> list[str]:
+        """What a plan breaks: budget, observer cap, per-site and per-asset caps, and (unless
+        minimums=False) existing units and min_units; empty if feasible."""
         n = np.asarray(units)
         out = []
         if (n < 0).any():
@@ -212,6 +213,8 @@ class Instance:
         for a in np.flatnonzero(per_asset > self.asset_cap):
             out.append(f"asset {self._asset_name(a)}: {per_asset[a]:g} units exceed max_units {self.asset_cap[a]}")
         short = np.flatnonzero(n < self.lower)
+        if not minimums:
+            return out
         if len(short):
             out.append(f"{len(short)} sites of existing units are left empty")
         if self.asset_min is not None:

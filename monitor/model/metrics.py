@@ -10,7 +10,13 @@ time. Over a violation of duration tau,
     E[T; detected] = (1 - q) * (1 - exp(-r tau) (1 + r tau)) / r,
 
 and the mean time to detection is the weighted sum of E[T; detected] over the weighted
-detection D.
+detection D. It counts until a human sees the alert: each unit's alert_delay_h is added to
+the detections it makes, as the hazard-weighted mean delay of the sensors (d_s) and of the
+mobile units (d_m) over the cell (exact where one kind of unit watches it):
+
+    E[T; detected] += q d_s + (1 - q) (1 - exp(-r tau)) d_m.
+
+Verified detection, reach and response times are in `verification.py`.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from scipy.spatial import cKDTree
 
 from .build import ScenarioModel
 from .schema import SIDES
+from .verification import verification_metrics
 
 
 def _hazards(model: ScenarioModel, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -69,13 +76,7 @@ def plan_metrics(model: ScenarioModel, units: np.ndarray) -> dict:
     ok = den > 0
     above = float(((num[ok] / den[ok]) >= s.metrics.target_detection).mean()) if ok.any() else 0.0
 
-    # Time to detection.
-    tau = inst.duration_h
-    q = -np.expm1(-Us)
-    r = Um / tau
-    x = Um
-    with np.errstate(divide="ignore", invalid="ignore"):
-        et = np.where(r > 0, (1 - q) * (-np.expm1(-x) - x * np.exp(-x)) / np.where(r > 0, r, 1), 0.0)
+    et = _time_to_detection(model, units, Us, Um)
     mttd = float((WS * et).sum() / D) if D > 0 else None
     mttd_class = {n_: (float((inst.W[:, c] * et[:, c]).sum() / (inst.W[:, c] * P[:, c]).sum())
                        if (inst.W[:, c] * P[:, c]).sum() > 0 else None) for c, n_ in enumerate(names)}
@@ -92,39 +93,28 @@ def plan_metrics(model: ScenarioModel, units: np.ndarray) -> dict:
         "violations_per_year": s.violations.per_year,
         "mean_time_to_detection_h": mttd,
         "mean_time_to_detection_h_by_class": mttd_class,
-        "mean_response_h": response_time_h(model, units),
     }
+    out.update(verification_metrics(model, units))
     out.update(staff_and_effort(model, units))
     return out
 
 
-def response_time_h(model: ScenarioModel, units: np.ndarray) -> float | None:
-    """Mean time for the nearest placed patrol team to reach a violation, weighted like D.
-
-    Straight-line distance from the cell to the nearest team site on the cell's side (any
-    side for teams that cross the line), over that asset's response speed.
-    """
-    s, sites, cells, inst = model.scenario, model.sites, model.cells, model.instance
-    n = np.asarray(units)
-    best = np.full(len(cells), np.inf)
-    for ai, a in enumerate(s.assets):
-        if a.kind != "patrol":
-            continue
-        placed = np.flatnonzero((sites.asset == ai) & (n > 0))
-        if len(placed) == 0:
-            continue
-        for side in (0, 1):
-            here = placed if a.crosses_line else placed[sites.side[placed] == side]
-            target = cells.side == side
-            if len(here) == 0 or not target.any():
-                continue
-            d, _ = cKDTree(sites.xy_km[here]).query(cells.xy_km[target])
-            best[target] = np.minimum(best[target], d / a.response_speed_kmh)
-    w = (inst.W * inst.share).sum(axis=1)
-    reach = np.isfinite(best)
-    if not reach.any():
-        return None
-    return float((w[reach] * best[reach]).sum() / w[reach].sum())
+def _time_to_detection(model: ScenarioModel, units: np.ndarray, Us: np.ndarray, Um: np.ndarray) -> np.ndarray:
+    """E[T; detected] per cell and class, alert delays included (see the module doc)."""
+    inst, s = model.instance, model.scenario
+    tau = inst.duration_h
+    q = -np.expm1(-Us)
+    r = Um / tau
+    x = Um
+    delay = np.array([s.assets[k].alert_delay_h for k in model.sites.asset], float)
+    n = np.asarray(units, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        et = np.where(r > 0, (1 - q) * (-np.expm1(-x) - x * np.exp(-x)) / np.where(r > 0, r, 1), 0.0)
+        if delay.any():
+            ds = np.where(Us > 0, inst.hazard(np.where(inst.is_sensor, n * delay, 0.0)) / np.where(Us > 0, Us, 1), 0.0)
+            dm = np.where(Um > 0, inst.hazard(np.where(inst.is_sensor, 0.0, n * delay)) / np.where(Um > 0, Um, 1), 0.0)
+            et = et + q * ds + (1 - q) * -np.expm1(-x) * dm
+    return et
 
 
 def staff_and_effort(model: ScenarioModel, units: np.ndarray) -> dict:
@@ -145,7 +135,7 @@ def staff_and_effort(model: ScenarioModel, units: np.ndarray) -> dict:
     return {
         "units_by_asset": {a.name: int(k) for a, k in zip(s.assets, per_asset)},
         "annual_usd": annual, "capex_usd": capex, "opex_usd_per_year": opex,
-        "observers": int(observers), "operators": int(operators),
+        "observers": int(observers), "operators": round(float(operators), 2),
         "patrols_per_day": patrols, "drone_flight_hours_per_day": flight_h,
     }
 

@@ -21,14 +21,14 @@ def frontier_csv(res: FrontierResult) -> str:
     """One row per mix and budget (see the README for the columns)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["mix", "budget_usd", "annual_usd", "detection", "bound", "gap", "worst_segment_detection",
+    w.writerow(["mix", "budget_usd", "annual_usd", "detection", "verified", "bound", "gap", "worst_segment_detection",
                 "worst_segment_from_km", "worst_segment_to_km", "observers"]
                + [f"units_{n}" for n in res.asset_names] + ["solver_bound", "status", "plan_from", "seconds"])
     num = lambda x, f: "" if x is None else format(x, f)  # noqa: E731
     for p in res.points:
         ws = p.worst_segment
-        w.writerow([p.mix, f"{p.budget_usd:.2f}", f"{p.annual_usd:.2f}", f"{p.detection:.6f}", num(p.bound, ".6f"),
-                    num(p.gap, ".6f"), f"{ws['detection']:.6f}", f"{ws['from_km']:.1f}", f"{ws['to_km']:.1f}",
+        w.writerow([p.mix, f"{p.budget_usd:.2f}", f"{p.annual_usd:.2f}", f"{p.detection:.6f}", f"{p.verified:.6f}",
+                    num(p.bound, ".6f"), num(p.gap, ".6f"), f"{ws['detection']:.6f}", f"{ws['from_km']:.1f}", f"{ws['to_km']:.1f}",
                     p.observers] + [p.units_by_asset[n] for n in res.asset_names]
                    + [num(p.solver_bound, ".6f"), p.status, p.plan_from, f"{p.seconds:.3f}"])
     return buf.getvalue()
@@ -41,47 +41,55 @@ def _musd(x) -> str:
 def frontier_md(res: FrontierResult) -> str:
     """A report section: per mix, each budget's detection, bound, gap and marginal cost; the knee."""
     opts = ", ".join(f"{k} {v}" for k, v in res.options.items()) or "default options"
+    what = _objective_words(res)
     lines = [f"## Cost-coverage frontier: {res.scenario}", "",
-             f"Solver {res.solver} ({opts}); {len(res.points)} points. Detection is the model's expected share "
-             "of violations detected; the bound is the least solver bound at this budget or above (the best "
-             "plan at a budget does at most that well); the marginal cost is the extra yearly budget per "
-             "percentage point of detection gained since the previous budget.", ""]
+             f"Solver {res.solver} ({opts}), maximising {what}; {len(res.points)} points. Detection is the model's "
+             "expected share of violations detected, verified the share also reached by a verifier in time; the "
+             f"bound (on {what}) is the least solver bound at this budget or above (the best plan at a budget "
+             "does at most that well); the marginal cost is the extra yearly budget per percentage point of "
+             f"{what} gained since the previous budget. The mixes' table shows {what}.", ""]
     budgets = sorted({p.budget_usd for p in res.points})
     by = {(p.mix, p.budget_usd): p for p in res.points}
     cols = list(dict.fromkeys(x["name"] for x in res.baselines if x["budget_usd"] is not None))
-    got = {(x["name"], x["budget_usd"]): x["detection"] for x in res.baselines}
+    key = "verified" if res.objective == "verified" else "detection"
+    got = {(x["name"], x["budget_usd"]): x[key] for x in res.baselines}
     if cols:
         lines += ["Beside the mixes, the baselines of monitor.baselines, scored by the same model: uniform_<asset> "
                   "spends the budget on one asset, evenly spaced.", ""]
     lines += ["| yearly budget | " + " | ".join([m.name for m in res.mixes] + cols) + " |",
               "|---|" + "---|" * (len(res.mixes) + len(cols))]
     for b in budgets:
-        lines.append(f"| {_musd(b)} | " + " | ".join([pct(by[(m.name, b)].detection) for m in res.mixes]
+        lines.append(f"| {_musd(b)} | " + " | ".join([pct(by[(m.name, b)].value) for m in res.mixes]
                                                       + [pct(got.get((c, b))) for c in cols]) + " |")
     for bl in (x for x in res.baselines if x["budget_usd"] is None):
         above = [b for b in budgets if b >= bl["annual_usd"]]
         near = "" if not above else "; at " + _musd(above[0]) + " the frontier reaches " + ", ".join(
-            f"{m.name} {pct(by[(m.name, above[0])].detection)}" for m in res.mixes)
-        lines += ["", f"Baseline {bl['name']}: {_musd(bl['annual_usd'])} a year, {pct(bl['detection'])} "
-                      f"detected{near}."]
+            f"{m.name} {pct(by[(m.name, above[0])].value)}" for m in res.mixes)
+        lines += ["", f"Baseline {bl['name']}: {_musd(bl['annual_usd'])} a year, {pct(bl[key])} "
+                      f"{what}{near}."]
     for m in res.mixes:
         pts = res.of(m.name)
-        k = knee([p.budget_usd for p in pts], [p.detection for p in pts])
+        k = knee([p.budget_usd for p in pts], [p.value for p in pts])
         lines += ["", f"### Mix {m.name}: {', '.join(m.assets)}", ""]
         if k is not None:
             after = marginal_usd_per_point(pts)[k + 1] if k + 1 < len(pts) else None
-            lines += [f"Knee at {_musd(pts[k].budget_usd)} a year: {pct(pts[k].detection)} detected "
+            lines += [f"Knee at {_musd(pts[k].budget_usd)} a year: {pct(pts[k].value)} {what} "
                       f"(bound {pct(pts[k].bound)})" + (f"; from there to the next budget each percentage point "
                                                            f"costs {_musd(after)}." if after is not None else "."), ""]
-        lines += ["| yearly budget | spent | detection | bound | gap | marginal cost per point | worst segment "
-                  "| observers | units |", "|---|---|---|---|---|---|---|---|---|"]
+        lines += ["| yearly budget | spent | detection | verified | bound | gap | marginal cost per point "
+                  "| worst segment | observers | units |", "|---|---|---|---|---|---|---|---|---|---|"]
         for p, mc in zip(pts, marginal_usd_per_point(pts)):
             ws = p.worst_segment
             units = ", ".join(f"{n} {v}" for n, v in p.units_by_asset.items() if v) or "none"
-            lines.append(f"| {_musd(p.budget_usd)} | {_musd(p.annual_usd)} | {pct(p.detection)} | {pct(p.bound)} "
+            lines.append(f"| {_musd(p.budget_usd)} | {_musd(p.annual_usd)} | {pct(p.detection)} | {pct(p.verified)} "
+                         f"| {pct(p.bound)} "
                          f"| {pct(p.gap)} | {_musd(mc) if mc is not None else '-'} | km {ws['from_km']:.0f}-"
                          f"{ws['to_km']:.0f}: {pct(ws['detection'])} | {p.observers} | {units} |")
     return "\n".join(lines) + "\n"
+
+
+def _objective_words(res: FrontierResult) -> str:
+    return "verified detection" if res.objective == "verified" else "detection"
 
 
 def write_frontier(out: str | Path, res: FrontierResult) -> list[Path]:
@@ -97,28 +105,30 @@ def frontier_text(res: FrontierResult) -> str:
     """What `monitor frontier` prints: detection per budget and mix, and each mix's knee."""
     names = [m.name for m in res.mixes]
     width = max(len(n) for n in names + ["detection"]) + 2
-    lines = [f"{res.scenario}: frontier of {len(res.points)} points ({res.solver}; {res.solved} solved, "
+    what = _objective_words(res)
+    lines = [f"{res.scenario}: frontier of {len(res.points)} points, {what} ({res.solver}; {res.solved} solved, "
              f"{res.reused} from the checkpoint, {res.seconds:.1f} s)",
              f"  {'yearly budget':>14}" + "".join(f"{n:>{width}}" for n in names)]
     by = {(p.mix, p.budget_usd): p for p in res.points}
     for b in sorted({p.budget_usd for p in res.points}):
         lines.append(f"  {'$' + format(b / 1e6, ',.2f') + 'M':>14}"
-                     + "".join(f"{format(100 * by[(n, b)].detection, '.2f') + '%':>{width}}" for n in names))
+                     + "".join(f"{format(100 * by[(n, b)].value, '.2f') + '%':>{width}}" for n in names))
     for n in names:
         pts = res.of(n)
-        k = knee([p.budget_usd for p in pts], [p.detection for p in pts])
+        k = knee([p.budget_usd for p in pts], [p.value for p in pts])
         if k is not None:
             lines.append(f"  knee of {n}: ${pts[k].budget_usd / 1e6:,.2f}M a year, "
-                         f"{100 * pts[k].detection:.2f}% detected")
+                         f"{100 * pts[k].value:.2f}% {what}")
     return "\n".join(lines) + "\n"
 
 
 def frontier_dict(res: FrontierResult) -> dict:
     """The frontier as plain data: the sweep's settings, every point (plans as units per asset) and the baselines."""
-    points = [{"mix": p.mix, "budget_usd": p.budget_usd, "detection": p.detection, "bound": p.bound, "gap": p.gap,
+    points = [{"mix": p.mix, "budget_usd": p.budget_usd, "detection": p.detection, "verified": p.verified,
+               "bound": p.bound, "gap": p.gap,
                "solver_bound": p.solver_bound, "annual_usd": p.annual_usd, "observers": p.observers,
                "units_by_asset": p.units_by_asset, "worst_segment": p.worst_segment, "status": p.status,
                "plan_from": p.plan_from, "seconds": p.seconds} for p in res.points]
-    return {"scenario": res.scenario, "solver": res.solver, "options": res.options,
+    return {"scenario": res.scenario, "solver": res.solver, "objective": res.objective, "options": res.options,
             "mixes": [{"name": m.name, "assets": list(m.assets)} for m in res.mixes], "points": points,
             "solved": res.solved, "reused": res.reused, "seconds": res.seconds, "baselines": res.baselines}

@@ -24,7 +24,8 @@ from .text import report_md
 
 def solver_record(sol) -> dict:
     """plan.json's `solver`: name, status, objective, bound, gap, seconds and the phase log."""
-    return {"name": sol.solver, "status": str(sol.status), "objective": sol.objective, "bound": sol.bound,
+    return {"name": sol.solver, "status": str(sol.status), "objective_name": sol.objective_name,
+            "objective": sol.objective, "bound": sol.bound,
             "gap": sol.gap, "bound_from": sol.bound_from, "seconds": sol.seconds, "log": sol.log}
 
 

@@ -130,19 +130,23 @@ def _scale_bar(ax, xy_km: np.ndarray) -> None:
 
 
 def plot_frontier(res, ax=None):
-    """Detection against yearly budget, one curve per mix, the gap to the bound as a band, the knee
-    starred, and baseline plans as points at their yearly cost. Returns the axes."""
+    """The sweep's objective (D or V) against yearly budget, one curve per mix, the gap to the bound
+    as a band, the knee starred, the other measure (V or D) of the same plans as a thin dotted
+    curve, and baseline plans as points at their yearly cost (by the same objective). Returns the axes."""
     if ax is None:
         ax = Figure(figsize=(9, 6)).subplots()
+    verified = getattr(res, "objective", "detection") == "verified"
     colors = matplotlib.colormaps["tab10"]
     styles = ["-", "--", ":", "-."]  # mixes whose curves coincide stay visible
     for i, m in enumerate(res.mixes):
         pts = res.of(m.name)
         b = np.array([p.budget_usd for p in pts]) / 1e6
-        d = 100 * np.array([p.detection for p in pts])
+        d = 100 * np.array([p.value for p in pts])
+        other = 100 * np.array([p.detection if verified else p.verified for p in pts])
         col = colors(i % 10)
         ax.plot(b, d, marker="o", ms=3, color=col, ls=styles[i % 4], lw=2.2 - 0.4 * (i % 4),
                 label=f"{m.name} ({', '.join(m.assets)})")
+        ax.plot(b, other, color=col, ls=":", lw=1.0, label=f"{m.name}: {'detection' if verified else 'verified'}")
         if all(p.bound is not None for p in pts):
             ax.fill_between(b, d, 100 * np.array([p.bound for p in pts]), color=col, alpha=0.15, lw=0)
         k = knee(b, d)
@@ -150,20 +154,22 @@ def plot_frontier(res, ax=None):
             ax.scatter([b[k]], [d[k]], marker="*", s=180, color=col, edgecolors="black", zorder=4)
             ax.annotate(f"knee ${b[k]:,.0f}M", (b[k], d[k]), textcoords="offset points", xytext=(6, -14), fontsize=8)
     names = list(dict.fromkeys(bl["name"] for bl in res.baselines))
+    key = "verified" if verified else "detection"
     marks = "DvP^sX"
     for j, name in enumerate(names):  # each baseline at its own yearly cost
         pts = [bl for bl in res.baselines if bl["name"] == name]
-        ax.scatter([bl["annual_usd"] / 1e6 for bl in pts], [100 * bl["detection"] for bl in pts], zorder=5,
+        ax.scatter([bl["annual_usd"] / 1e6 for bl in pts], [100 * bl[key] for bl in pts], zorder=5,
                    marker=marks[j % len(marks)], s=36 if len(pts) == 1 else 18, color="black" if j == 0 else "none",
                    edgecolors="black", linewidths=0.8, label=f"baseline {name}")
     ax.fill_between([], [], [], color="grey", alpha=0.15, label="up to the bound (gap)")
     ax.scatter([], [], marker="*", s=120, color="grey", edgecolors="black", label="knee")
     ax.set_xlabel("yearly budget (US$ million); baselines at their yearly cost")
-    ax.set_ylabel("expected share of violations detected (%)")
+    ax.set_ylabel("expected share of violations " + ("detected and verified" if verified else "detected") + " (%)")
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
-    ax.set_title(f"{res.scenario}: cost-coverage frontier ({res.solver})")
+    ax.set_title(f"{res.scenario}: cost-coverage frontier of {'verified detection' if verified else 'detection'} "
+                 f"({res.solver})")
     return ax
 
 

@@ -21,24 +21,36 @@ def summary_rows(doc: dict) -> list[tuple[str, str]]:
     units = ", ".join(f"{k} {v}" for k, v in m["units_by_asset"].items())
     ws = m["worst_segment"]
     mttd = m["mean_time_to_detection_h"]
-    resp = m["mean_response_h"]
     solver = [] if sv is None else [
-        ("solver bound / gap", f"{pct(sv['bound'])} / {pct(sv['gap'])} ({sv['name']}, {sv['status']}, {sv['seconds']:.2f} s)"),
+        (f"solver bound / gap on {sv.get('objective_name', 'detection')}",
+         f"{pct(sv['bound'])} / {pct(sv['gap'])} ({sv['name']}, {sv['status']}, {sv['seconds']:.2f} s)"),
         ("what the bound says", bound_meaning(sv))]
-    return [("detection (expected share of violations)", pct(m["detection"]))] + solver + [
-        ("by class", ", ".join(f"{k} {pct(v)}" for k, v in m["by_class"].items())),
-        ("by side", ", ".join(f"{k} {pct(v['detection'])}" for k, v in m["by_side"].items())),
+    return [("detection (expected share of violations)", pct(m["detection"])),
+            ("verified (detected, and a verifier there in time)", pct(m["verified"]))] + solver + [
+        ("detection by class", ", ".join(f"{k} {pct(v)}" for k, v in m["by_class"].items())),
+        ("verified by class", ", ".join(f"{k} {pct(v)}" for k, v in m["verified_by_class"].items())),
+        ("detection / verified by side", ", ".join(f"{k} {pct(v['detection'])} / {pct(m['verified_by_side'][k])}"
+                                                   for k, v in m["by_side"].items())),
+        ("detected, no verifier in reach", pct(m["detected_unreachable_share"])),
         (f"worst {m['segment_km']:g}-km segment", f"km {ws['from_km']:.0f}-{ws['to_km']:.0f}: {pct(ws['detection'])}"),
         (f"line at or above {pct(m['target_detection'])}", pct(m["line_share_above_target"])),
         ("detected a year", f"{m['detected_per_year']:,.0f} of {m['violations_per_year']:,.0f}"),
         ("mean time to detection", "n/a" if mttd is None else f"{mttd:.2f} h"),
-        ("mean response time of teams", "n/a" if resp is None else f"{resp:.2f} h"),
+        ("verifiers' response, mean / 90th percentile", _response(m)),
         ("yearly cost / budget", f"{usd(cost['annual_usd'])} / {usd(doc['budget_usd'])}"),
         ("purchase cost", usd(cost["capex_usd"])),
         ("observers / operators", f"{cost['observers']} / {cost['operators']}"),
         ("patrols a day / drone flight hours a day", f"{m['patrols_per_day']:g} / {m['drone_flight_hours_per_day']:g}"),
         ("units", units),
     ]
+
+
+def _response(m: dict) -> str:
+    """Mean and p90 response over the detected violations verifiers reach, with the share they do not."""
+    if m["mean_response_h"] is None:
+        return "n/a (no verifier reaches a detected violation)"
+    return (f"{m['mean_response_h']:.2f} h / {m['p90_response_h']:.2f} h (of the detected violations a verifier "
+            f"reaches; {pct(m['detected_unreachable_share'])} it cannot)")
 
 
 def summary_text(doc: dict) -> str:
@@ -58,16 +70,18 @@ def summary_text(doc: dict) -> str:
 
 
 def baseline_table(doc: dict) -> list[list[str]]:
-    """Header, this plan, then each baseline: detection, worst segment, observers, yearly cost, within budget."""
+    """Header, this plan, then each baseline: detection, verified, worst segment, observers, yearly cost, within budget."""
     if not doc.get("baselines"):
         return []
     m, seg = doc["metrics"], doc["metrics"]["segment_km"]
-    rows = [["plan", "detection", f"worst {seg:g}-km", "observers", "patrols a day", "yearly cost", "keeps budget"],
-            ["this plan", pct(m["detection"]), pct(m["worst_segment"]["detection"]), str(m["observers"]),
+    rows = [["plan", "detection", "verified", f"worst {seg:g}-km", "observers", "patrols a day", "yearly cost",
+             "keeps budget"],
+            ["this plan", pct(m["detection"]), pct(m["verified"]), pct(m["worst_segment"]["detection"]), str(m["observers"]),
              f"{m['patrols_per_day']:g}", usd(m["annual_usd"]),
              "yes" if m["annual_usd"] <= doc["budget_usd"] * (1 + BUDGET_TOL) else "no: over budget"]]
     for b in doc["baselines"]:
-        rows.append([b["name"], pct(b["detection"]), pct(b["worst_segment"]["detection"]), str(b["observers"]),
+        rows.append([b["name"], pct(b["detection"]), pct(b.get("verified")), pct(b["worst_segment"]["detection"]),
+                     str(b["observers"]),
                      f"{b['patrols_per_day']:g}", usd(b["annual_cost_usd"]),
                      "yes" if b["feasible"] else "no: " + "; ".join(
                          "over budget" if q.startswith("yearly cost") else q for q in b["problems"])])
@@ -94,26 +108,34 @@ def _meaning(doc: dict) -> list[str]:
            "detects, on the model's assumptions: units work independently; sensors see what is within their "
            "radius; drones and patrols search their area at random, so a violation that lasts longer is likelier "
            "to be passed."]
+    out.append(f"- **Verified {pct(m['verified'])}** is the expected share of all violations detected *and* "
+               "reached by a verifier (an observer team, or a drone that verifies) within the class's "
+               "verify_within_h, on the sides it may enter, counting its availability; "
+               f"{pct(m['detected_unreachable_share'])} of the detected violations are beyond every verifier's reach.")
     if sv and sv.get("bound") is not None:
         by = f" (proved by the {sv['bound_from']})" if sv.get("bound_from") else ""
+        what = "detect and verify" if sv.get("objective_name") == "verified" else "detect"
         out.append(f"- **Bound {pct(sv['bound'])}, gap {pct(sv['gap'])}**: no plan within the same budget and "
-                   f"caps can detect more than {pct(sv['bound'])}{by}, so this plan is within {pct(sv['gap'])} of "
+                   f"caps can {what} more than {pct(sv['bound'])}{by}, so this plan is within {pct(sv['gap'])} of "
                    "the best possible one.")
     t = m["mean_time_to_detection_h"]
     if t is not None:
-        out.append(f"- **Mean time to detection {t:.2f} h**, over the violations detected: a sensor sees a "
-                   "violation as it starts (0 h); drones and patrols find it later, when they pass.")
+        out.append(f"- **Mean time to detection {t:.2f} h**, over the violations detected, until a person sees the "
+                   "alert: a sensor sees a violation as it starts, drones and patrols find it later, when they "
+                   "pass; each unit's alert_delay_h is added.")
     return out
 
 
 def _classes_and_sides(m: dict) -> list[str]:
-    out = ["", "## Detection by class", "", "| class | detection | mean time to detection |", "|---|---|---|"]
+    out = ["", "## Detection by class", "", "| class | detection | verified | mean time to detection |",
+           "|---|---|---|---|"]
     for k, v in m["by_class"].items():
         t = m["mean_time_to_detection_h_by_class"][k]
-        out.append(f"| {k} | {pct(v)} | {'n/a' if t is None else f'{t:.2f} h'} |")
-    out += ["", "## By side", "", "| side | share of violations | detection |", "|---|---|---|"]
+        out.append(f"| {k} | {pct(v)} | {pct(m['verified_by_class'][k])} | {'n/a' if t is None else f'{t:.2f} h'} |")
+    out += ["", "## By side", "", "| side | share of violations | detection | verified |", "|---|---|---|---|"]
     for k, v in m["by_side"].items():
-        out.append(f"| {k} ({v['side']}) | {pct(v['share_of_violations'])} | {pct(v['detection'])} |")
+        out.append(f"| {k} ({v['side']}) | {pct(v['share_of_violations'])} | {pct(v['detection'])} "
+                   f"| {pct(m['verified_by_side'][k])} |")
     return out
 
 
@@ -212,4 +234,5 @@ def bound_meaning(sv: dict) -> str:
     if sv.get("bound") is None:
         return "no bound"
     by = f" ({sv['bound_from']})" if sv.get("bound_from") else ""
-    return f"no plan within the budget and caps detects more than {pct(sv['bound'])}{by}"
+    what = "detects and verifies" if sv.get("objective_name") == "verified" else "detects"
+    return f"no plan within the budget and caps {what} more than {pct(sv['bound'])}{by}"

@@ -76,7 +76,8 @@ class Baseline:
         """One entry of plan.json's `baselines`."""
         m = self.metrics
         return {"name": self.name, "description": self.description, "asset": self.asset,
-                "detection": m["detection"], "by_class": m["by_class"], "worst_segment": m["worst_segment"],
+                "detection": m["detection"], "verified": m["verified"], "by_class": m["by_class"],
+                "worst_segment": m["worst_segment"],
                 "detected_per_year": m["detected_per_year"], "observers": m["observers"],
                 "patrols_per_day": m["patrols_per_day"], "drone_flight_hours_per_day": m["drone_flight_hours_per_day"],
                 "annual_cost_usd": m["annual_usd"], "capex_usd": m["capex_usd"], "units_by_asset": m["units_by_asset"],

@@ -106,16 +106,16 @@ def sweep(model: ScenarioModel, budgets_usd, mixes: list[str] | None = None, sol
         if progress is not None:
             progress(len(done), total)
         if on_point is not None:
-            on_point(_to_point(rec, len(model.sites)))
+            on_point(_to_point(rec, len(model.sites), model.instance.objective))
 
     _run_chains(runner, todo, {"sweep": sweep_id, "solver": solver, "options": options, "seed": s.seed}, finished)
     points = []
     for m in mix_list:
         recs = [done[k] for c in chains if c["mix"] is m for k in c["keys"]]
-        points += tighten([_to_point(r, len(model.sites)) for r in recs])
+        points += tighten([_to_point(r, len(model.sites), model.instance.objective) for r in recs])
     return FrontierResult(s.name, solver, options, mix_list, points, solved=total - reused, reused=reused,
                           seconds=time.perf_counter() - t0, asset_names=[a.name for a in s.assets],
-                          baselines=baseline_points(model, budgets))
+                          baselines=baseline_points(model, budgets), objective=model.instance.objective)
 
 
 def _chains(model: ScenarioModel, mix_list: list[Mix], budgets: list[float], split: int, sweep_id: str) -> list[dict]:
@@ -223,14 +223,15 @@ def _units(n_sites: int, pairs: list) -> np.ndarray:
 
 def _point_metrics(model: ScenarioModel, units: np.ndarray) -> dict:
     m = plan_metrics(model, units)
-    return {k: m[k] for k in ("detection", "annual_usd", "observers", "units_by_asset", "worst_segment")}
+    return {k: m[k] for k in ("detection", "verified", "annual_usd", "observers", "units_by_asset", "worst_segment")}
 
 
-def _to_point(rec: dict, n_sites: int) -> Point:
+def _to_point(rec: dict, n_sites: int, objective: str = "detection") -> Point:
     m = rec["metrics"]
     return Point(mix=rec["mix"], budget_usd=rec["budget_usd"], units=_units(n_sites, rec["units"]),
                  detection=m["detection"], solver_bound=rec["solver_bound"], annual_usd=m["annual_usd"],
                  observers=m["observers"], units_by_asset=m["units_by_asset"], worst_segment=m["worst_segment"],
-                 status=rec["status"], plan_from=rec["plan_from"], seconds=rec["seconds"])
+                 status=rec["status"], plan_from=rec["plan_from"], seconds=rec["seconds"],
+                 verified=m.get("verified", 0.0), objective_name=objective)
 
 

@@ -35,11 +35,11 @@ def knee(budgets_usd: np.ndarray, detection: np.ndarray) -> int | None:
 
 
 def marginal_usd_per_point(points: list[Point]) -> list[float | None]:
-    """USD of budget per percentage point of detection from the previous budget (None for the first;
-    inf where detection did not rise)."""
+    """USD of budget per percentage point of the objective (D or V) from the previous budget (None for
+    the first; inf where it did not rise)."""
     out: list[float | None] = [None]
     for a, b in zip(points, points[1:]):
-        rise = 100 * (b.detection - a.detection)
+        rise = 100 * (b.value - a.value)
         out.append((b.budget_usd - a.budget_usd) / rise if rise > 1e-9 else math.inf)
     return out
 
@@ -55,7 +55,8 @@ def baseline_points(model: ScenarioModel, budgets: list[float]) -> list[dict]:
                 continue
             seen.add(bl.name)
             out.append({"name": bl.name, "budget_usd": None if fixed else b,
-                        "annual_usd": bl.metrics["annual_usd"], "detection": bl.metrics["detection"]})
+                        "annual_usd": bl.metrics["annual_usd"], "detection": bl.metrics["detection"],
+                        "verified": bl.metrics["verified"]})
     return out
 
 
@@ -79,12 +80,19 @@ class Point:
     plan_from: str              # "cold start", "warm start", "previous point" or, across chains, "lower budget"
     seconds: float
     bound: float | None = None  # after tightening across budgets (module doc)
+    verified: float = 0.0       # V of the plan (detected and verified in time)
+    objective_name: str = "detection"  # what the sweep maximised, and what the bound bounds
+
+    @property
+    def value(self) -> float:
+        """The plan's score by the sweep's objective: D or V."""
+        return self.verified if self.objective_name == "verified" else self.detection
 
     @property
     def gap(self) -> float | None:
         if self.bound is None:
             return None
-        return relative_gap(self.detection, self.bound)
+        return relative_gap(self.value, self.bound)
 
 
 @dataclass
@@ -100,6 +108,7 @@ class FrontierResult:
     asset_names: list[str] = field(default_factory=list)
     baselines: list[dict] = field(default_factory=list)  # name, budget_usd (None: any), annual_usd, detection
     files: list[Path] = field(default_factory=list)
+    objective: str = "detection"  # what each point maximised: "detection" or "verified"
 
     def of(self, mix: str) -> list[Point]:
         return [p for p in self.points if p.mix == mix]
@@ -110,13 +119,13 @@ def tighten(points: list[Point]) -> list[Point]:
     each bound as the least bound at any budget at or above it (module doc)."""
     points = sorted(points, key=lambda p: p.budget_usd)
     for a, b in zip(points, points[1:]):
-        if a.detection > b.detection:  # only across chains: within one the worker keeps it already
-            for f in ("units", "detection", "annual_usd", "observers", "units_by_asset", "worst_segment"):
+        if a.value > b.value:  # only across chains: within one the worker keeps it already
+            for f in ("units", "detection", "verified", "annual_usd", "observers", "units_by_asset", "worst_segment"):
                 setattr(b, f, getattr(a, f))
             b.plan_from = "lower budget"
     least = math.inf
     for p in reversed(points):
         if p.solver_bound is not None:
-            least = min(least, max(p.solver_bound, p.detection))
-        p.bound = None if least == math.inf else max(least, p.detection)
+            least = min(least, max(p.solver_bound, p.value))
+        p.bound = None if least == math.inf else max(least, p.value)
     return points
