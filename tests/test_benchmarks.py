@@ -40,7 +40,8 @@ def test_specs_are_seeded_and_sized():
     s = specs.yesno(50.0, 2.0, 0, p=3)
     assert s.budget.annual_usd == 3.0 and s.assets[0].annual_usd == 1.0
     names = [c.name for c in specs.all_specs()]
-    assert {"ukraine-2025", "mixed-965km", "yesno-2000km"} <= set(names)
+    assert {"ukraine-2025", "ukraine-2025-verified", "mixed-965km", "yesno-2000km"} <= set(names)
+    assert specs.config("toy", None, "verified").objective.name == "verified"
     # The synthetic mixed lines borrow the Ukraine config: whatever it gains must still validate there.
     mixed = specs.mixed(200.0, 2.0, 0)
     assert mixed.name == "mixed-200km-2km-s0" and not mixed.uncertain and not mixed._scenarios

@@ -22,6 +22,9 @@ towers around it. Greedy on V is therefore eager (every gain afresh after each u
 gives no constant-factor guarantee, and its own bound is the online bound of D above, valid for V
 as V <= D for every plan; the continuous relaxation of V (`relax.py`) is the tight one.
 
+On V greedy also tries verifiers first (`verifiers_first`): T verifiers, then the rest for each
+T, and keeps the best of that and the eager plan.
+
 Existing units and min_units. Greedy starts from the existing units, then fills each asset's
 min_units best-ratio first, then goes on as above; the best single unit is used only without them.
 """
@@ -162,8 +165,12 @@ def solve_greedy(inst: Instance, options: GreedyOptions = GreedyOptions(), start
     walk = _eager if inst.objective == "verified" else _lazy
     accepted, evaluations, status = walk(inst, st, room, t0, options.time_limit_s)
     objective = st.objective()
-    bound, bound_from = online_bound(inst, st.units)
     units = st.units.copy()
+    if inst.objective == "verified" and start is None and inst.verify is not None:
+        other, value = verifiers_first(inst)
+        if value > objective:
+            units, objective = other, value
+    bound, bound_from = online_bound(inst, units)
     ok = inst.fits_alone() & (gains0 > objective + 1e-12)
     if start is None and not inst.lower.any() and mandated == 0 and ok.any():
         j = int(np.argmax(np.where(ok, gains0, -1.0)))  # the best single unit beats the greedy plan
@@ -175,6 +182,44 @@ def solve_greedy(inst: Instance, options: GreedyOptions = GreedyOptions(), start
                    log=[{"accepted": accepted + mandated, "evaluations": evaluations}], bound_from=bound_from)
     log.debug("greedy: %d units in %.2f s, plan %.6f, bound %.6f", accepted, sol.seconds, objective, sol.bound)
     return sol
+
+
+def verifiers_first(inst: Instance) -> tuple[np.ndarray, float]:
+    """Greedy on V by number of verifiers: the best of T = 1, 2, ... verifiers placed first, then the rest.
+
+    Towers earn verified detection only where a verifier reaches, so greedy one unit at a time
+    under-buys verifiers (each alone earns little). Here verifiers are added one at a time by the
+    verifiable weight they add per dollar, sum_{i, c} share_c w[i, c] (rho' - rho); after each, the
+    other units are chosen by lazy greedy on D with weights w rho (V with those verifiers fixed),
+    and the plan is scored by V. Returns the best plan and its V.
+    """
+    from dataclasses import replace
+
+    ver, WS = inst.verify, inst.W * inst.share
+    cost = np.maximum(inst.cost_usd, 1e-9)
+    n = inst.lower.copy()
+    room = inst.room(n)
+    best, best_v = n.copy(), inst.verified(n)
+    while True:
+        rho = ver.rho(n)
+        gains = np.zeros(inst.n_sites)
+        for q in range(ver.Q):
+            lift = WS * np.maximum(ver.alpha[q] - rho, 0.0)  # what a group-q verifier adds where it reaches
+            mine = ver.group == q
+            gains[mine] = sum(np.asarray(Rc.T @ lift[:, c]) for c, Rc in enumerate(ver.R))[mine]
+        ok = (ver.group >= 0) & room.fits_all() & (gains > _EPS)
+        if not ok.any():
+            return best, best_v
+        j = int(np.argmax(np.where(ok, gains / cost, -np.inf)))
+        n[j] += 1
+        room.add(j)
+        fixed = replace(inst, W=inst.W * ver.rho(n), objective="detection", site_min=np.maximum(n, inst.lower))
+        plan = solve_greedy(fixed, start=n).units
+        value = inst.verified(plan)
+        if value > best_v:
+            best, best_v = plan, value
+        if stop_requested():
+            return best, best_v
 
 
 def greedy(inst: Instance, options: GreedyOptions = GreedyOptions(), start: np.ndarray | None = None,
