@@ -30,13 +30,13 @@ log = logging.getLogger(__name__)
 
 
 def config_hash(s: Scenario) -> str:
-    """SHA-256 of the resolved scenario (every key after overrides, but the seed and the ranges) and the
-    line's points."""
+    """SHA-256 of the resolved scenario (every key after overrides, but the seed, the ranges and the
+    objective) and the line's points."""
     from .linefile import line_of
 
     points, _ = line_of(s)
     dump = s.model_dump(mode="json")
-    for setting in ("seed", "uncertain"):  # run settings and ranges: they do not change what a plan scores
+    for setting in ("seed", "uncertain", "objective"):  # they do not change what a plan scores (D and V both)
         dump.pop(setting, None)
     doc = {"scenario": dump, "variants": s.variants, "line": points}
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
