@@ -87,3 +87,26 @@ def test_a_bad_objective_is_one_line_and_status_2(tmp_path, capsys):
         main(["solve", str(TOY), "--objective", "coverage", "--out", str(tmp_path / "x")])
     assert exc.value.code == 2 and not (tmp_path / "x").exists()
     assert "--objective" in capsys.readouterr().err
+
+
+def test_alert_delay_adds_to_time_to_detection():
+    # A sensor sees a violation as it starts; an analyst sees the alert 0.1 h later.
+    from monitor.model.metrics import plan_metrics
+
+    m = model_of(line_scenario([sensor(alert_delay_h=0.1)]))
+    met = plan_metrics(m, np.ones(len(m.sites), int))
+    assert met["mean_time_to_detection_h"] == pytest.approx(0.1, rel=1e-9)
+
+
+def test_a_drone_that_verifies_confirms_what_it_and_others_see_at_its_availability():
+    # The drone base reaches every cell (radius 50 km, both sides: drones cross the line) and flies
+    # 50 km/h: within the 6 h window after its 0.25 h dispatch it gets 287 km, beyond its radius, so
+    # every detected violation is verified whenever the drone is up (availability 0.8): V = 0.8 D.
+    from conftest import drone
+
+    m = model_of(line_scenario([drone(verifies=True), sensor()]))
+    inst = m.instance
+    n = np.ones(len(m.sites), int)
+    assert inst.verified(n) == pytest.approx(0.8 * inst.detected(n), rel=1e-12)
+    # Without `verifies` a drone confirms nothing, and neither does the tower.
+    assert model_of(line_scenario([drone(), sensor()])).instance.verified(n) == 0.0
