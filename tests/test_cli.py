@@ -129,7 +129,8 @@ def test_cells_csv_and_geojson(solved):
     out, _ = solved
     rows = list(csv.reader((out / "cells.csv").read_text().splitlines()))
     assert rows[0] == ["cell", "lon", "lat", "s_km", "offset_km", "side", "zone", "area_km2",
-                       "weight_incursion", "weight_firing", "detection", "detection_incursion", "detection_firing"]
+                       "weight_incursion", "weight_firing", "detection", "detection_incursion", "detection_firing",
+                       "verified"]
     body = rows[1:]
     assert len(body) == 120
     assert sum(float(r[8]) for r in body) == pytest.approx(1.0, rel=1e-5)
@@ -141,6 +142,7 @@ def test_cells_csv_and_geojson(solved):
             assert float(r[10]) == pytest.approx((0.5 * float(r[8]) * float(r[11]) + 0.5 * float(r[9]) * float(r[12])) / w,
                                                  abs=1e-8)
     assert {r[5] for r in body} == {"North", "South"} and {r[6] for r in body} == {"dmz"}
+    assert all(0 <= float(r[13]) <= float(r[10]) + 1e-9 for r in body)  # verified never exceeds detected
     doc = json.loads((out / "plan.json").read_text())
     # The per-cell detections add up to plan.json's detection: sum_c share_c sum_i w P.
     D = sum(0.5 * float(r[8]) * float(r[11]) + 0.5 * float(r[9]) * float(r[12]) for r in body)

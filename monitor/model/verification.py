@@ -58,6 +58,14 @@ def verification_metrics(model: ScenarioModel, units: np.ndarray) -> dict:
     return out
 
 
+def verified_share_by_cell(model: ScenarioModel, units: np.ndarray) -> np.ndarray:
+    """Per cell, the share of its violations (all classes, by share) detected and verified in time."""
+    inst = model.instance
+    WS = inst.W * inst.share
+    den = WS.sum(axis=1)
+    return np.where(den > 0, (WS * inst.verified_by_cell(units)).sum(axis=1) / np.where(den > 0, den, 1), 0.0)
+
+
 def response_hours(model: ScenarioModel, units: np.ndarray) -> np.ndarray:
     """Per cell, hours from the alert to the fastest placed verifier on the spot (inf: none reaches it)."""
     s, sites, cells = model.scenario, model.sites, model.cells

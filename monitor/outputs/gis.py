@@ -17,6 +17,7 @@ import shapely
 
 from ..model.build import ScenarioModel
 from ..model.metrics import detection_by_cell, placements
+from ..model.verification import verified_share_by_cell
 
 CRS84 = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}  # WGS84, lon/lat order
 CIRCLE_SEGMENTS = 16  # segments a quarter circle of a coverage layer
@@ -39,10 +40,11 @@ def _feature(geom, props: dict) -> dict:
 
 
 def cells_geojson(model: ScenarioModel, units: np.ndarray) -> dict:
-    """One polygon a cell, with its weight (share of all violations) and detection."""
+    """One polygon a cell, with its weight (share of all violations), detection and verified share."""
     s, c, inst = model.scenario, model.cells, model.instance
     P = inst.detection_by_cell(units)
     det = detection_by_cell(model, units)
+    ver = verified_share_by_cell(model, units)
     weight = (inst.W * inst.share).sum(axis=1)
     polys = _lonlat(model, shapely.polygons(np.concatenate([c.corners_km, c.corners_km[:, :1]], axis=1)))
     names = [k.name for k in s.violations.classes]
@@ -54,6 +56,7 @@ def cells_geojson(model: ScenarioModel, units: np.ndarray) -> dict:
                  "area_km2": round(float(c.area_km2[i]), 6), "weight": float(weight[i]),
                  "detection": round(float(det[i]), 9)}
         props.update({f"detection_{n}": round(float(P[i, k]), 9) for k, n in enumerate(names)})
+        props["verified"] = round(float(ver[i]), 9)
         feats.append(_feature(poly, props))
     return collection(feats)
 

@@ -15,6 +15,7 @@ from ..model.build import ScenarioModel
 from ..model.comments import estimates
 from ..model.metrics import detection_by_cell, placements, plan_metrics, scenario_size
 from ..model.plans import config_hash
+from ..model.verification import verified_share_by_cell
 from .files import dumps, write_files
 from .gis import layers
 from .html import report_html
@@ -74,20 +75,23 @@ def baseline_document(model: ScenarioModel, b) -> dict:
 
 
 def cells_csv(model: ScenarioModel, units: np.ndarray) -> str:
-    """One row per cell: position, side, zone, area, weight_<class>, detection (overall), detection_<class>."""
+    """One row per cell: position, side, zone, area, weight_<class>, detection (overall), detection_<class>,
+    verified (overall)."""
     s, c, inst = model.scenario, model.cells, model.instance
     P = inst.detection_by_cell(units)
     det = detection_by_cell(model, units)
+    ver = verified_share_by_cell(model, units)
     names = [k.name for k in s.violations.classes]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["cell", "lon", "lat", "s_km", "offset_km", "side", "zone", "area_km2"]
-               + [f"weight_{n}" for n in names] + ["detection"] + [f"detection_{n}" for n in names])
+               + [f"weight_{n}" for n in names] + ["detection"] + [f"detection_{n}" for n in names] + ["verified"])
     zones = [z.name for z in s.zones]
     for i in range(len(c)):
         w.writerow([i, f"{c.lon[i]:.6f}", f"{c.lat[i]:.6f}", f"{c.s_km[i]:.3f}", f"{c.offset_km[i]:.3f}",
                     model.sides[c.side[i]], zones[c.zone[i]], f"{c.area_km2[i]:.6f}"]
-                   + [f"{x:.6e}" for x in inst.W[i]] + [f"{det[i]:.9f}"] + [f"{x:.9f}" for x in P[i]])
+                   + [f"{x:.6e}" for x in inst.W[i]] + [f"{det[i]:.9f}"] + [f"{x:.9f}" for x in P[i]]
+                   + [f"{ver[i]:.9f}"])
     return buf.getvalue()
 
 
