@@ -110,3 +110,11 @@ def test_a_drone_that_verifies_confirms_what_it_and_others_see_at_its_availabili
     assert inst.verified(n) == pytest.approx(0.8 * inst.detected(n), rel=1e-12)
     # Without `verifies` a drone confirms nothing, and neither does the tower.
     assert model_of(line_scenario([drone(), sensor()])).instance.verified(n) == 0.0
+
+
+def test_without_a_verifier_every_solver_proves_v_is_zero():
+    inst = model_of(line_scenario([sensor()])).instance.with_objective("verified")
+    assert inst.verify is None
+    for name in ("greedy", "swap", "exact"):
+        sol = solvers.run(inst, name)
+        assert sol.objective == 0.0 and sol.bound == 0.0 and sol.gap == 0.0, name
