@@ -62,7 +62,10 @@ def test_the_tornado_is_each_range_alone_re_scored(config, plan):
     tower = rows["assets.tower.availability"]
     assert tower["detection_low"] == pytest.approx(low, abs=1e-12) and tower["detection_high"] == pytest.approx(high)
     assert res.study.nominal == pytest.approx(monitor.evaluate(config, plan).metrics["detection"], abs=1e-12)
-    swings = [r["swing"] for r in res.study.tornado]
+    v_low = monitor.evaluate(config, plan, overrides={"assets.tower.availability": 0.5}).metrics["verified"]
+    assert tower["verified_low"] == pytest.approx(v_low, abs=1e-12) and tower["verified_low"] <= tower["detection_low"]
+    assert res.study.nominal_verified == pytest.approx(monitor.evaluate(config, plan).metrics["verified"], abs=1e-12)
+    swings = [max(r["swing"], r["swing_verified"]) for r in res.study.tornado]
     assert swings == sorted(swings, reverse=True) and low < high
 
 
@@ -70,6 +73,7 @@ def test_draws_repeat_for_a_seed_whatever_the_workers(config, plan):
     one = monitor.sensitivity(config, plan, draws=12, seed=5, workers=1).study
     two = monitor.sensitivity(config, plan, draws=12, seed=5, workers=2).study
     assert np.array_equal(one.draws, two.draws) and one.values == two.values
+    assert np.array_equal(one.draws_verified, two.draws_verified) and (one.draws_verified <= one.draws + 1e-12).all()
     other = monitor.sensitivity(config, plan, draws=12, seed=6, workers=1).study
     assert not np.array_equal(one.draws, other.draws)
     p = one.percentiles()

@@ -1,11 +1,11 @@
-"""How sure a plan's detection is: its figure under the ranges of the config's estimates.
+"""How sure a plan's detection (and verified detection) is: its figures under the ranges of the config's estimates.
 
 A config's `[[uncertain]]` entries give a key, a low and a high value and a distribution.
 The plan is kept fixed (its placements, by lon/lat) and re-scored on the scenario rebuilt
 with other values:
 
     tornado      each range alone at its low end and at its high end, all else as in the file;
-                 sorted by swing |D(high) - D(low)|, the largest first
+                 sorted by the larger swing, |D(high) - D(low)| or |V(high) - V(low)|, the largest first
     Monte Carlo  N draws of every range at once: draw k takes its values from the k-th
                  stream spawned from the seed, so the draws are the same for any number of
                  workers; reported as the 5th, 50th and 95th percentiles of D beside the
@@ -42,15 +42,19 @@ MAX_DRAWS = 100_000
 @dataclass
 class Sensitivity:
     nominal: float                 # D with the file's values
-    tornado: list[dict]            # per range: key, low, high, detection at each end, swing; largest swing first
+    tornado: list[dict]            # per range: key, low, high, D and V at each end, swing of D; largest first
     draws: np.ndarray              # D per draw
     values: list[dict] = field(default_factory=list)  # the drawn values per draw, by key
     seed: int = 0
+    nominal_verified: float = 0.0  # V with the file's values
+    draws_verified: np.ndarray = field(default_factory=lambda: np.zeros(0))  # V per draw
 
-    def percentiles(self) -> dict:
-        if len(self.draws) == 0:
+    def percentiles(self, verified: bool = False) -> dict:
+        """5th, 50th and 95th percentiles of D (or V) over the draws."""
+        x = self.draws_verified if verified else self.draws
+        if len(x) == 0:
             return {"p5": None, "p50": None, "p95": None}
-        p5, p50, p95 = np.percentile(self.draws, [5, 50, 95])
+        p5, p50, p95 = np.percentile(x, [5, 50, 95])
         return {"p5": float(p5), "p50": float(p50), "p95": float(p95)}
 
 
@@ -68,10 +72,11 @@ def _typed(nominal, value: float):
     return int(round(value)) if isinstance(nominal, int) and not isinstance(nominal, bool) else float(value)
 
 
-def rescore(s: Scenario, overrides: dict, plan: dict) -> float:
-    """D of the plan on the scenario with `overrides` applied (rebuilt), its placements put by lon/lat."""
+def rescore(s: Scenario, overrides: dict, plan: dict) -> tuple[float, float]:
+    """(D, V) of the plan on the scenario with `overrides` applied (rebuilt), its placements put by lon/lat."""
     model = build_model(with_overrides(s, overrides))
-    return float(plan_metrics(model, read_plan(plan, model))["detection"])
+    units = read_plan(plan, model)
+    return model.instance.detected(units), model.instance.verified(units)
 
 
 def tornado(s: Scenario, plan: dict, workers: int = 1) -> list[dict]:
@@ -81,10 +86,12 @@ def tornado(s: Scenario, plan: dict, workers: int = 1) -> list[dict]:
     scores = _map(s, plan, cases, workers)
     rows = []
     for k, u in enumerate(s.uncertain):
-        lo, hi = scores[2 * k], scores[2 * k + 1]
+        (lo, v_lo), (hi, v_hi) = scores[2 * k], scores[2 * k + 1]
         rows.append({"key": u.key, "low": u.low, "high": u.high, "nominal": nominal[u.key],
-                     "detection_low": lo, "detection_high": hi, "swing": abs(hi - lo), "reason": u.reason})
-    return sorted(rows, key=lambda r: -r["swing"])
+                     "detection_low": lo, "detection_high": hi, "swing": abs(hi - lo),
+                     "verified_low": v_lo, "verified_high": v_hi, "swing_verified": abs(v_hi - v_lo),
+                     "reason": u.reason})
+    return sorted(rows, key=lambda r: -max(r["swing"], r["swing_verified"]))
 
 
 def draw_values(s: Scenario, n: int, seed: int) -> list[dict]:
@@ -113,13 +120,14 @@ def sensitivity(s: Scenario, plan: dict, draws: int = 200, seed: int = 0, worker
     if not s.uncertain:
         raise InputError(Problem("the config gives no [[uncertain]] ranges to vary", s.source, "uncertain"))
     values = draw_values(s, draws, seed)
-    nominal = rescore(s, {}, plan)
+    nominal, nominal_v = rescore(s, {}, plan)
     rows = tornado(s, plan, workers)
-    scores = np.array(_map(s, plan, values, workers))
-    return Sensitivity(nominal=nominal, tornado=rows, draws=scores, values=values, seed=seed)
+    scores = np.array(_map(s, plan, values, workers), float).reshape(-1, 2)
+    return Sensitivity(nominal=nominal, tornado=rows, draws=scores[:, 0], values=values, seed=seed,
+                       nominal_verified=nominal_v, draws_verified=scores[:, 1])
 
 
-def _map(s: Scenario, plan: dict, cases: list[dict], workers: int) -> list[float]:
+def _map(s: Scenario, plan: dict, cases: list[dict], workers: int) -> list[tuple[float, float]]:
     """rescore over the cases, in order, on `workers` processes."""
     if workers <= 1 or len(cases) < 4:
         return [rescore(s, c, plan) for c in cases]
