@@ -11,7 +11,9 @@ plan; the true score D(n) of any feasible plan is a lower bound. The solver:
 2. LP cut loop: solve the LP, add the cut at each piece's LP hazard that the LP point
    violates, re-solve warm (GLOP), until no cut is violated: the bound of the relaxation;
    for yes/no coverage (maximal covering), a DP along the line pruned by the LP duals then
-   finds the optimum or a tighter bound (`covering.py`);
+   finds the optimum or a tighter bound (`covering.py`); for verified detection V, the LP
+   on each side of a split on the number of verifiers (it buys a fractional number of
+   them), whose larger optimum bounds every plan;
 3. LP-guided plans: units the LP sets to >= 1/2, refilled greedily, improved by swaps; and
    the MIP restricted to the sites the LP or the best plan use (a heuristic: plans only);
 4. MIP rounds while the gap exceeds the target, after fixing the sites whose LP reduced
@@ -53,6 +55,8 @@ def solve_exact(inst: Instance, options: ExactOptions = ExactOptions(), start: n
     s.ub_n = np.maximum(np.where(s.fits, inst.site_cap, 0), inst.lower).astype(float)
     if not s.done() and s.pc.K:
         phases.lp_cut_loop(s)
+    if s.lp_n is not None and inst.objective == "verified" and inst.verify is not None and not s.done():
+        phases.verifier_split(s)
     if s.lp_last is not None and s.lp_last.dual_values is not None and not s.done() and inst.objective != "verified":
         phases.covering_dp(s)
     if (s.lp_n is not None or s.relaxed is not None) and not s.done():

@@ -35,6 +35,10 @@ class Tuning:
     """Stop the LP loop when a round lowers the bound by less than this share of the target gap."""
     dp_share: float = 0.5
     """Of the time left after the LP, for the yes/no coverage DP."""
+    split_share: float = 0.6
+    """V only: of the time left, at most, for the LPs on both sides of a split on the number of verifiers."""
+    split_rounds: int = 1
+    """V only: LP solves at most on each side of that split (the first gives the bound; later ones add cuts first)."""
     sub_mip_share: float = 0.15
     """Of the time limit, for the MIP restricted to the LP's sites (a heuristic: plans only)."""
     sub_mip_sites: int = 100

@@ -8,6 +8,7 @@ returns early once the gap is closed, the time is up or a stop was asked for (Ct
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -135,6 +136,49 @@ def lp_cut_loop(s: Search) -> None:
         previous = r.bound
         if added == 0 or s.done() or stalled or time.perf_counter() >= lp_until:
             break
+
+
+def verifier_split(s: Search) -> None:
+    """V: the LP on each side of a split on the number of verifiers, sum n <= floor(m) or >= ceil(m).
+
+    The LP buys a fractional number m of verifiers (parts of teams spread around the hotspots)
+    and credits each part with its share of verification; every whole plan lies on one side of
+    the split, so the larger of the two sides' LP optima (cuts added on each side hold for all
+    plans) bounds every plan. Both sides must be solved to optimality (or proven infeasible) for
+    the bound to count.
+    """
+    inst, prog, tn = s.inst, s.prog, s.tuning
+    sites = inst.verify.group >= 0
+    m = float(s.lp_n[sites].sum())
+    lo, hi = math.floor(m + 1e-7), math.ceil(m - 1e-7)
+    if hi <= lo:
+        return
+    c = prog.count_var(sites)
+    until = time.perf_counter() + tn.split_share * s.left()
+    bounds = []
+    for lb, ub in ((float(hi), np.inf), (0.0, float(lo))):
+        prog.lm.set_bounds([c], lb, ub)
+        bounds.append(_side_bound(prog, tn.split_rounds, until))
+    prog.lm.set_bounds([c], 0.0, np.inf)
+    if all(b is not None for b in bounds):
+        s.bound(max(bounds), f"LP split on the number of verifiers (<= {lo} or >= {hi})")
+    s.record(f"verifier split at {m:.2f}")
+
+
+def _side_bound(prog: Program, rounds: int, until: float) -> float | None:
+    """The LP optimum on one side of a split after up to `rounds` cut rounds; -inf if that side is
+    infeasible, None if no LP there ended optimal in time."""
+    bound = None
+    for _ in range(rounds):
+        r = prog.lm.solve_lp(until - time.perf_counter())
+        if r.reason == "INFEASIBLE":
+            return -np.inf
+        if not r.optimal:
+            return bound
+        bound = r.bound
+        if prog.add_cuts(r.x[prog.n], prog.z_of(r.x)) == 0 or time.perf_counter() >= until:
+            return bound
+    return bound
 
 
 def covering_dp(s: Search) -> None:

@@ -96,6 +96,16 @@ class Program:
                          -np.inf, 0.0)
         return x
 
+    def count_var(self, sites: np.ndarray) -> int:
+        """A variable c = sum_{j in sites} n_j (added once), whose bounds split the program in two."""
+        if getattr(self, "_count", None) is None:
+            self._count = int(self.lm.add_vars(np.zeros(1), np.inf)[0])
+            row = np.zeros(self._count + 1)
+            row[np.asarray(self.n)[sites]] = 1.0
+            row[self._count] = -1.0
+            self.lm.add_rows(sp.csr_matrix(row[None, :]), 0.0, 0.0)
+        return self._count
+
     def z_of(self, values: np.ndarray) -> np.ndarray:
         """z at a solution, as far as the objective uses it (for choosing which cuts it violates)."""
         return self.pc.z_used(values[self.z], values[self.x] if self.verified else None)
