@@ -250,3 +250,33 @@ def test_the_split_on_the_number_of_verifiers_bounds_every_plan():
         assert ex.bound >= best - 1e-9, seed
         from_split += "number of verifiers" in (ex.bound_from or "")
     assert from_split >= 1
+
+
+# --- parity between the sides (max_side_gap) ---------------------------------------------------
+
+def test_parity_caps_what_a_one_sided_tower_network_may_detect():
+    # Towers only on side A, 4 km apart (1.6 km radius): each sees 4 cells of side A (d = 0.5, 1.5)
+    # and none of B or of its neighbours', so S_A = 4 x 0.72 / 20 = 0.144 a tower and S_B = 0. With
+    # max_side_gap 0.3 two towers fit (0.288) and a third breaks it (0.432): the best plan is two
+    # towers, D = 2 x 4 x 0.72 / 40 = 0.144, whatever the budget.
+    raw = line_scenario([sensor(spacing_km=4.0, crosses_line=False, sides=["A"])], budget_usd=1e8)
+    raw["budget"]["max_side_gap"] = 0.3
+    inst = model_of(raw).instance
+    for name in ("greedy", "swap", "exact"):
+        sol = solvers.run(inst, name)
+        assert sol.units.sum() == 2 and inst.check(sol.units) == [], name
+        assert sol.objective == pytest.approx(2 * 4 * Q / 40, rel=1e-6), name
+        assert sol.bound >= sol.objective - 1e-12, name
+    assert solvers.run(inst, "exact").gap <= 1e-3  # and exact proves it
+    # All five towers see every cell of side A: S_A = 0.72, S_B = 0, 72 points apart.
+    assert inst.check(np.ones(inst.n_sites, int))[-1].startswith("the sides' detection differs by 72.00 points")
+
+
+@FEW
+@given(SEEDS, st.sampled_from(["detection", "verified"]), st.sampled_from([0.02, 0.1, 0.3]))
+def test_parity_is_kept_and_exact_is_optimal_under_it(seed, objective, gap):
+    inst = random_instance(seed, objective)
+    inst.site_cap = np.ones(inst.n_sites, int)  # exact cuts off plans that break parity only where sites hold one unit
+    inst.cell_side = (np.arange(inst.B.shape[0]) % 2).astype(np.int8)
+    inst.max_side_gap = gap
+    check_solvers(inst)

@@ -159,6 +159,8 @@ def build_instance(s: Scenario, cells: Cells, sites: CandidateSites, W: np.ndarr
         asset_cap=np.array([big if a.max_units is None else a.max_units for a in s.assets], np.int64),
         budget_usd=s.budget.annual_usd,
         max_observers=np.inf if s.budget.max_observers is None else s.budget.max_observers,
+        cell_side=cells.side.astype(np.int8),
+        max_side_gap=np.inf if s.budget.max_side_gap is None else s.budget.max_side_gap,
         is_sensor=np.array([s.assets[k].kind == "sensor" for k in a_of], bool),
         duration_h=np.array([c.duration_h for c in s.violations.classes]),
         names={"classes": [c.name for c in s.violations.classes], "assets": [a.name for a in s.assets]},

@@ -35,6 +35,7 @@ import numpy as np
 import scipy.sparse as sp
 
 BUDGET_TOL = 1e-9  # relative slack on the budget, for the rounding of sums of costs
+PARITY_TOL = 1e-9  # absolute slack on max_side_gap, for the rounding of the sides' sums
 
 
 @dataclass
@@ -88,6 +89,8 @@ class Instance:
     objective: str = "detection"          # what score() returns: "detection" D or "verified" V
     site_min: np.ndarray | None = None    # (sites,) units a site must hold (existing units)
     asset_min: np.ndarray | None = None   # (assets,) units an asset must hold (a mandated force)
+    cell_side: np.ndarray | None = None   # (cells,) 0 for side A, 1 for side B (for max_side_gap)
+    max_side_gap: float = np.inf          # |score of side A - score of side B| a plan may not exceed
 
     @classmethod
     def from_arrays(cls, hazard, weights, cost_usd, budget_usd, share=None, observers=None,
@@ -145,6 +148,25 @@ class Instance:
         """The objective of a plan: D(n) or V(n), as `objective` says."""
         return self.verified(units) if self.objective == "verified" else self.detected(units)
 
+    def side_scores(self, units: np.ndarray) -> np.ndarray:
+        """(2,) each side's score by the objective, as a share of that side's violations (0 for an empty side)."""
+        WS = self.W * self.share
+        got = WS * (self.verified_by_cell(units) if self.objective == "verified" else self.detection_by_cell(units))
+        side = np.zeros(WS.shape[0], int) if self.cell_side is None else self.cell_side
+        num = np.bincount(side, weights=got.sum(axis=1), minlength=2)
+        den = np.bincount(side, weights=WS.sum(axis=1), minlength=2)
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+
+    @property
+    def has_parity(self) -> bool:
+        """Whether max_side_gap constrains plans."""
+        return bool(np.isfinite(self.max_side_gap)) and self.cell_side is not None
+
+    def side_gap(self, units: np.ndarray) -> float:
+        """|S_A - S_B|: how far apart the sides' scores are."""
+        a, b = self.side_scores(units)
+        return abs(float(a - b))
+
     def with_objective(self, objective: str) -> "Instance":
         """The same instance scored by `objective` ("detection" or "verified")."""
         from dataclasses import replace
@@ -197,7 +219,7 @@ class Instance:
 
     def check(self, units: np.ndarray, minimums: bool = True) -> list[str]:
         """What a plan breaks: budget, observer cap, per-site and per-asset caps, and (unless
-        minimums=False) existing units and min_units; empty if feasible."""
+        minimums=False) existing units, min_units and max_side_gap; empty if feasible."""
         n = np.asarray(units)
         out = []
         if (n < 0).any():
@@ -215,6 +237,9 @@ class Instance:
         short = np.flatnonzero(n < self.lower)
         if not minimums:
             return out
+        if self.has_parity and self.side_gap(n) > self.max_side_gap + PARITY_TOL:
+            out.append(f"the sides' {self.objective} differs by {100 * self.side_gap(n):.2f} points, more than "
+                       f"max_side_gap {100 * self.max_side_gap:.2f}")
         if len(short):
             out.append(f"{len(short)} sites of existing units are left empty")
         if self.asset_min is not None:

@@ -283,6 +283,8 @@ class Budget(StrictModel):
     """Yearly budget: the sum over units of capex / lifetime + opex."""
     max_observers: Count | None = None
     """Cap on observers over all assets; none by default."""
+    max_side_gap: Probability | None = None
+    """Largest difference allowed between the two sides' scores (the objective's, each as a share of that side's violations): both sides watched alike; none by default."""
 
 
 class MetricsConfig(StrictModel):

@@ -25,6 +25,10 @@ as V <= D for every plan; the continuous relaxation of V (`relax.py`) is the tig
 On V greedy also tries verifiers first (`verifiers_first`): T verifiers, then the rest for each
 T, and keeps the best of that and the eager plan.
 
+Parity (max_side_gap). Greedy plans without it, then takes units out where the gap narrows most
+per score lost until the sides are within it, and refills with units, or pairs of units, that
+keep them there (`keep_parity`). The online bound ignores the constraint, so it bounds every plan.
+
 Existing units and min_units. Greedy starts from the existing units, then fills each asset's
 min_units best-ratio first, then goes on as above; the best single unit is used only without them.
 """
@@ -49,6 +53,7 @@ log = logging.getLogger("monitor.solvers.greedy")
 _EPS = 1e-15
 ONLINE = "online bound (next-unit gains, knapsack)"  # the name of greedy's own bound in bound_from
 ONLINE_D = "online bound on detection (V <= D)"  # greedy's own bound when it maximises V
+PARITY_TRIES = 16  # best-ratio units tried, per step, for one (or a pair) that keeps max_side_gap
 
 
 @dataclass(frozen=True)
@@ -170,18 +175,82 @@ def solve_greedy(inst: Instance, options: GreedyOptions = GreedyOptions(), start
         other, value = verifiers_first(inst)
         if value > objective:
             units, objective = other, value
-    bound, bound_from = online_bound(inst, units)
     ok = inst.fits_alone() & (gains0 > objective + 1e-12)
     if start is None and not inst.lower.any() and mandated == 0 and ok.any():
         j = int(np.argmax(np.where(ok, gains0, -1.0)))  # the best single unit beats the greedy plan
         units = np.zeros_like(units)
         units[j] = 1
         objective = float(gains0[j])
+    if inst.has_parity:
+        units, objective = keep_parity(inst, units)
+    bound, bound_from = online_bound(inst, units)
     sol = Solution(units=units, objective=objective, bound=max(bound, objective), solver="greedy",
                    seconds=time.perf_counter() - t0, status=status,
                    log=[{"accepted": accepted + mandated, "evaluations": evaluations}], bound_from=bound_from)
     log.debug("greedy: %d units in %.2f s, plan %.6f, bound %.6f", accepted, sol.seconds, objective, sol.bound)
     return sol
+
+
+def keep_parity(inst: Instance, units: np.ndarray) -> tuple[np.ndarray, float]:
+    """The plan with units taken out until the sides' scores differ by at most max_side_gap, then
+    refilled by gain per dollar with units, or pairs of units, that keep it there; and its score.
+
+    Each step takes out the unit (above the existing ones) that narrows the gap most per score
+    lost, every candidate scored afresh (a loop over placed units, each vectorised). The empty
+    plan has no gap, so this ends within max_side_gap unless the existing units alone break it.
+    Where one unit alone would open the gap (a tight max_side_gap), a pair is added: a unit and
+    then the one that closes the gap again.
+    """
+    st, room = state_for(inst, units), inst.room(units)
+    limit = inst.max_side_gap + 1e-9
+    gap = inst.side_gap(st.units)
+    while gap > limit:
+        placed = np.flatnonzero(st.units > inst.lower)
+        if len(placed) == 0:
+            break
+        loss = np.maximum(st.losses()[placed], 1e-15)
+        after = np.empty(len(placed))
+        for k, j in enumerate(placed):
+            st.units[j] -= 1
+            after[k] = inst.side_gap(st.units)
+            st.units[j] += 1
+        j = int(placed[np.argmax((gap - after) / loss)])
+        st.add(j, -1)
+        room.add(j, -1)
+        gap = inst.side_gap(st.units)
+    while gap <= limit and _add_keeping_parity(inst, st, room, limit):
+        pass
+    return st.units.copy(), st.objective()
+
+
+def _best_first(inst: Instance, st, room) -> np.ndarray:
+    """Sites where one more unit fits and gains, best gain per dollar first (at most PARITY_TRIES)."""
+    gains = st.all_gains()
+    cand = np.flatnonzero(room.fits_all() & (gains > _EPS))
+    return cand[np.argsort(-gains[cand] / np.maximum(inst.cost_usd[cand], 1e-9), kind="stable")][:PARITY_TRIES]
+
+
+def _add_keeping_parity(inst: Instance, st, room, limit: float) -> bool:
+    """Add the best unit, or else the best pair, that keeps the gap within `limit`; False if none does."""
+    first = _best_first(inst, st, room)
+    for j in first:
+        st.add(int(j))
+        if inst.side_gap(st.units) <= limit:
+            room.add(int(j))
+            return True
+        st.add(int(j), -1)
+    for j in first:
+        st.add(int(j))
+        room.add(int(j))
+        for k in _best_first(inst, st, room):
+            st.add(int(k))
+            if inst.side_gap(st.units) <= limit:
+                room.add(int(k))
+                return True
+            st.add(int(k), -1)
+        st.add(int(j), -1)
+        room.add(int(j), -1)
+    return False
 
 
 def verifiers_first(inst: Instance) -> tuple[np.ndarray, float]:

@@ -35,6 +35,8 @@ Cuts (each valid for every integer plan, so the LP or MIP over them bounds D fro
 Verified V. Cells merge only where their rows of B and of every R_c agree, so a piece also
 has one set of verifiers in reach; its reach rows r_kq = sum_{j of group q} R_c[g, j] n_j feed
 the program's x variables (`exact/program.py`). The cuts on z are unchanged: z stays <= g(u_k).
+
+With max_side_gap, cells merge only within a side, so each side's score is a sum over pieces.
 """
 
 from __future__ import annotations
@@ -94,14 +96,19 @@ class Pieces:
     reach: sp.csr_matrix | None = None  # (X, J) verified only: r_x = reach @ n, units of group q in time for piece k
     vk: np.ndarray | None = None        # (X,) the piece k of each reach row
     valpha: np.ndarray | None = None    # (X,) the availability alpha_q of its verifier group
+    side: np.ndarray | None = None      # (K,) with max_side_gap: the side of each piece (0 A, 1 B)
+    side_weight: np.ndarray | None = None  # (2,) with max_side_gap: each side's share of all violations
 
     @classmethod
     def from_instance(cls, inst: Instance) -> "Pieces":
         verified = inst.objective == "verified" and inst.verify is not None
         J = inst.n_sites
         # for V, cells merge only where both their hazards and their verifiers' reach agree
-        merged, inv = merge_rows(sp.hstack([inst.B] + inst.verify.R).tocsr() if verified else inst.B)
-        Bg = merged[:, :J] if verified else merged
+        blocks = [inst.B] + (list(inst.verify.R) if verified else [])
+        if inst.has_parity:  # pieces on one side only, so each side's score is a sum of pieces
+            blocks.append(sp.csr_matrix((inst.cell_side.astype(float) + 1.0)[:, None]))
+        merged, inv = merge_rows(sp.hstack(blocks).tocsr() if len(blocks) > 1 else inst.B)
+        Bg = merged[:, :J] if len(blocks) > 1 else merged
         n_groups = Bg.shape[0]
         W = np.zeros((n_groups, inst.W.shape[1]))
         np.add.at(W, inv, inst.W)
@@ -151,6 +158,11 @@ class Pieces:
         umax = np.bincount(pk, weights=hi * kmax[pv], minlength=K)
         lat = lo == hi
         more = _reach_rows(inst, merged, gi, ci) if verified else {}
+        if inst.has_parity:
+            side_g = np.zeros(n_groups, np.int64)
+            side_g[inv] = inst.cell_side
+            more["side"] = side_g[gi]
+            more["side_weight"] = np.bincount(inst.cell_side, weights=(inst.W * inst.share).sum(axis=1), minlength=2)
         return cls(n_sites=J, V=V, H=sp.csr_matrix((f, (pk, pv)), shape=shape), w=WS[gi, ci], **more,
                    sub=sp.csr_matrix((f * ratio, (pk, pv)), shape=shape), z_max=g(umax),
                    HL=sp.csr_matrix((f[lat], (pk[lat], pv[lat])), shape=shape),

@@ -71,11 +71,14 @@ def improve(inst: Instance, units: np.ndarray, time_limit_s: float | None = None
         move = _best_swap(inst, st, units, best)
         if move is None:
             break
-        units[move[0]] -= 1
-        units[move[1]] += 1
-        units = solve_greedy(inst, start=units).units
-        st = state_for(inst, units)
-        best = st.objective()
+        moved = units.copy()
+        moved[move[0]] -= 1
+        moved[move[1]] += 1
+        moved = solve_greedy(inst, start=moved).units
+        st_moved = state_for(inst, moved)
+        if st_moved.objective() <= best:  # parity's repair took back what the swap gained: a local optimum
+            break
+        units, st, best = moved, st_moved, st_moved.objective()
         swaps += 1
     return units, swaps
 

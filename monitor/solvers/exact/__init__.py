@@ -57,7 +57,8 @@ def solve_exact(inst: Instance, options: ExactOptions = ExactOptions(), start: n
         phases.lp_cut_loop(s)
     if s.lp_n is not None and inst.objective == "verified" and inst.verify is not None and not s.done():
         phases.verifier_split(s)
-    if s.lp_last is not None and s.lp_last.dual_values is not None and not s.done() and inst.objective != "verified":
+    if s.lp_last is not None and s.lp_last.dual_values is not None and not s.done() and inst.objective != "verified" \
+            and not inst.has_parity:
         phases.covering_dp(s)
     if (s.lp_n is not None or s.relaxed is not None) and not s.done():
         phases.guided_plan(s)

@@ -240,6 +240,8 @@ def mip_rounds(s: Search) -> None:
             units = np.round(r.x[prog.n]).astype(int)
             s.record("mip", units)
             added = prog.add_cuts(units.astype(float), prog.z_of(r.x))
+            if s.inst.has_parity and s.inst.check(units) and not s.inst.check(units, minimums=False):
+                added += prog.no_good(units)  # it keeps parity only with z below the truth
         else:
             s.record("mip")
         if added == 0 and (r.optimal or r.x is None):

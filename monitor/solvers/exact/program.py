@@ -9,6 +9,7 @@
          sum_j observers_j n_j <= max_observers              (observer cap)
          sum_{j of asset a} n_j <= max_units_a               (asset caps)
          sum_{j of asset a} n_j >= min_units_a                (mandates)
+         |sum_{k on A} w_k z_k / W_A - sum_{k on B} w_k z_k / W_B| <= max_side_gap   (parity)
          existing_j <= n_j <= max_units_per_site, n integer;  0 <= z_k <= g(most reachable hazard)
 
 For verified detection V the objective moves from z to x_kq (piece k verified by group q):
@@ -82,7 +83,40 @@ class Program:
             self.lm.add_rows(sp.csr_matrix((inst.site_asset[None, :] == need[:, None]).astype(float)),
                              inst.asset_min[need].astype(float), np.inf)                    # mandates
         self.x = self._verify_rows() if self.verified else np.zeros(0, np.int64)
+        if inst.has_parity and pc.side is not None:
+            self._parity_rows(inst.max_side_gap)
         self.cuts = 0
+
+    def _parity_rows(self, gap: float) -> None:
+        """-gap <= S_A - S_B <= gap, with S_s = sum_{k on s} w_k z_k / W_s (alpha_q x_kq for V).
+
+        A relaxation of the true constraint: a plan that keeps it in truth keeps it here with z (or
+        x) at its true values. A plan the program accepts may break it in truth (z may sit below
+        the truth), so plans are checked on their true scores before they are kept
+        (Search.record), and the MIP rounds cut such plans off (`no_good`).
+        """
+        pc = self.pc
+        W = np.where(pc.side_weight > 0, pc.side_weight, 1.0)
+        sign = np.where(pc.side == 0, 1.0, -1.0) / W[pc.side]
+        if self.verified:
+            coef, cols = pc.w[pc.vk] * pc.valpha * sign[pc.vk], np.asarray(self.x, np.int64)
+        else:
+            coef, cols = pc.w * sign, np.asarray(self.z, np.int64)
+        if len(cols):
+            row = sp.csr_matrix((coef, (np.zeros(len(cols), int), cols)), shape=(1, int(cols.max()) + 1))
+            self.lm.add_rows(row, -gap, gap)
+
+    def no_good(self, units: np.ndarray) -> bool:
+        """Cut off one plan of units 0/1 (sum over its units of 1 - n_j, plus the others' n_j, >= 1);
+        False, and nothing added, where a site may hold more than one unit (the cut is then not linear)."""
+        if (self.inst.site_cap > 1).any():
+            return False
+        on = np.asarray(units) > 0
+        coef = np.where(on, -1.0, 1.0)
+        row = np.zeros(int(np.asarray(self.n).max()) + 1)
+        row[np.asarray(self.n)] = coef
+        self.lm.add_rows(sp.csr_matrix(row[None, :]), 1.0 - float(on.sum()), np.inf)
+        return True
 
     def _verify_rows(self) -> np.ndarray:
         """The x variables of V and their rows: sum_q x_kq <= z_k and x_kq <= r_kq (see module doc)."""
