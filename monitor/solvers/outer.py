@@ -104,11 +104,8 @@ class Pieces:
         verified = inst.objective == "verified" and inst.verify is not None
         J = inst.n_sites
         # for V, cells merge only where both their hazards and their verifiers' reach agree
-        blocks = [inst.B] + (list(inst.verify.R) if verified else [])
-        if inst.has_parity:  # pieces on one side only, so each side's score is a sum of pieces
-            blocks.append(sp.csr_matrix((inst.cell_side.astype(float) + 1.0)[:, None]))
-        merged, inv = merge_rows(sp.hstack(blocks).tocsr() if len(blocks) > 1 else inst.B)
-        Bg = merged[:, :J] if len(blocks) > 1 else merged
+        merged, inv = merge_rows(_merge_key(inst, verified))
+        Bg = merged[:, :J]
         n_groups = Bg.shape[0]
         W = np.zeros((n_groups, inst.W.shape[1]))
         np.add.at(W, inv, inst.W)
@@ -157,12 +154,7 @@ class Pieces:
         shape = (K, NV)
         umax = np.bincount(pk, weights=hi * kmax[pv], minlength=K)
         lat = lo == hi
-        more = _reach_rows(inst, merged, gi, ci) if verified else {}
-        if inst.has_parity:
-            side_g = np.zeros(n_groups, np.int64)
-            side_g[inv] = inst.cell_side
-            more["side"] = side_g[gi]
-            more["side_weight"] = np.bincount(inst.cell_side, weights=(inst.W * inst.share).sum(axis=1), minlength=2)
+        more = {**(_reach_rows(inst, merged, gi, ci) if verified else {}), **_sides(inst, inv, n_groups, gi)}
         return cls(n_sites=J, V=V, H=sp.csr_matrix((f, (pk, pv)), shape=shape), w=WS[gi, ci], **more,
                    sub=sp.csr_matrix((f * ratio, (pk, pv)), shape=shape), z_max=g(umax),
                    HL=sp.csr_matrix((f[lat], (pk[lat], pv[lat])), shape=shape),
@@ -250,6 +242,25 @@ class Pieces:
         t1[order], t2[order] = t1o, t2o
         t2[many] = np.inf
         return t1, t2
+
+
+def _merge_key(inst: Instance, verified: bool) -> sp.csr_matrix:
+    """The rows cells merge on: B's, then for V every R_c's, then with max_side_gap the side
+    (so a piece holds one side's cells only)."""
+    blocks = [inst.B] + (list(inst.verify.R) if verified else [])
+    if inst.has_parity:
+        blocks.append(sp.csr_matrix((inst.cell_side.astype(float) + 1.0)[:, None]))
+    return sp.hstack(blocks).tocsr() if len(blocks) > 1 else sp.csr_matrix(inst.B)
+
+
+def _sides(inst: Instance, inv: np.ndarray, n_groups: int, gi: np.ndarray) -> dict:
+    """With max_side_gap: each piece's side and each side's share of all violations (none otherwise)."""
+    if not inst.has_parity:
+        return {}
+    side_g = np.zeros(n_groups, np.int64)
+    side_g[inv] = inst.cell_side
+    return {"side": side_g[gi],
+            "side_weight": np.bincount(inst.cell_side, weights=(inst.W * inst.share).sum(axis=1), minlength=2)}
 
 
 def _reach_rows(inst: Instance, merged: sp.csr_matrix, gi: np.ndarray, ci: np.ndarray) -> dict:
