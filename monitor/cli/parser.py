@@ -81,9 +81,10 @@ def _add_validate(sub, common) -> None:
 
 
 def _add_solve(sub, common) -> None:
-    s = sub.add_parser("solve", parents=[common], help="place assets to maximise detection within the budget",
+    s = sub.add_parser("solve", parents=[common], help="place assets to maximise detection (or verified detection) within the budget",
                        description="Solve a scenario: choose units per candidate site to maximise the expected "
-                                   "share of violations detected, within the yearly budget and caps. Prints a "
+                                   "share of violations detected (or, with --objective verified, detected and "
+                                   "reached by a verifier in time), within the yearly budget and caps. Prints a "
                                    "summary and writes plan.json, placements.geojson, cells.csv, map.png and "
                                    "report.md to --out.", epilog=f"example: {EXAMPLES['solve']}")
     s.add_argument("config", help="scenario file (TOML)")
