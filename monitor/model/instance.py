@@ -58,10 +58,13 @@ class Verification:
 
     def rho(self, units: np.ndarray) -> np.ndarray:
         """rho[i, c] = max_q alpha_q 1[r[i, c, q] >= 1]: the chance the best verifier in reach answers."""
-        r = self.counts(units)
-        if r.shape[2] == 0:
-            return np.zeros(r.shape[:2])
-        return (np.where(r >= 0.5, self.alpha, 0.0)).max(axis=2)
+        return self.rho_of(self.counts(units))
+
+    def rho_of(self, r: np.ndarray) -> np.ndarray:
+        """rho from verifier counts r[..., q] (any leading shape)."""
+        if r.shape[-1] == 0:
+            return np.zeros(r.shape[:-1])
+        return np.where(r >= 0.5, self.alpha, 0.0).max(axis=-1)
 
 
 OBJECTIVES = ("detection", "verified")
@@ -191,6 +194,12 @@ class Instance:
             is_sensor=None if self.is_sensor is None else self.is_sensor[sites], verify=ver,
             site_min=None if self.site_min is None else self.site_min[sites], asset_min=asset_min)
 
+    def share_by_cell(self, X: np.ndarray) -> np.ndarray:
+        """Per cell, sum_c share_c w[i, c] X[i, c] / sum_c share_c w[i, c]: the share of its violations X holds."""
+        WS = self.W * self.share
+        den = WS.sum(axis=1)
+        return np.where(den > 0, (WS * X).sum(axis=1) / np.where(den > 0, den, 1), 0.0)
+
     @property
     def lower(self) -> np.ndarray:
         """Units each site must hold (0 unless existing units stand there)."""
@@ -234,9 +243,9 @@ class Instance:
         per_asset = np.bincount(self.site_asset, weights=n, minlength=len(self.asset_cap))
         for a in np.flatnonzero(per_asset > self.asset_cap):
             out.append(f"asset {self._asset_name(a)}: {per_asset[a]:g} units exceed max_units {self.asset_cap[a]}")
-        short = np.flatnonzero(n < self.lower)
         if not minimums:
             return out
+        short = np.flatnonzero(n < self.lower)
         if self.has_parity and self.side_gap(n) > self.max_side_gap + PARITY_TOL:
             out.append(f"the sides' {self.objective} differs by {100 * self.side_gap(n):.2f} points, more than "
                        f"max_side_gap {100 * self.max_side_gap:.2f}")

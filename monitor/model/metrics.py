@@ -143,10 +143,7 @@ def staff_and_effort(model: ScenarioModel, units: np.ndarray) -> dict:
 def detection_by_cell(model: ScenarioModel, units: np.ndarray) -> np.ndarray:
     """Per cell, the share of its violations (all classes) detected: sum_c share_c w P / sum_c share_c w."""
     inst = model.instance
-    WS = inst.W * inst.share
-    P = inst.detection_by_cell(units)
-    den = WS.sum(axis=1)
-    return np.where(den > 0, (WS * P).sum(axis=1) / np.where(den > 0, den, 1), 0.0)
+    return inst.share_by_cell(inst.detection_by_cell(units))
 
 
 def scenario_size(model: ScenarioModel) -> dict:

@@ -206,11 +206,16 @@ class DroneAsset(AssetBase):
     dispatch_h: NonNegative = 0.25
     """Hours from the alert to a drone leaving to verify it (estimate: one aircraft kept ready)."""
 
+    @property
+    def verify_speed_kmh(self) -> float:
+        """Straight-line km an hour towards an alert: flight from the base."""
+        return self.speed_kmh
+
     def verify_reach_km(self, window_h: float) -> float:
-        """min(radius_km, speed_kmh x (window_h - dispatch_h)): straight flight from the base."""
+        """min(radius_km, verify_speed_kmh x (window_h - dispatch_h))."""
         if not self.verifies:
             return 0.0
-        return min(self.radius_km, self.speed_kmh * max(window_h - self.dispatch_h, 0.0))
+        return min(self.radius_km, self.verify_speed_kmh * max(window_h - self.dispatch_h, 0.0))
 
     @property
     def flight_hours_per_day(self) -> float:
@@ -248,12 +253,17 @@ class PatrolAsset(AssetBase):
     road_factor: Annotated[float, Field(ge=1, strict=True)] = 1.4
     """Road distance over straight-line distance (estimate: published circuity factors run 1.2-1.6, higher in broken country)."""
 
+    @property
+    def verify_speed_kmh(self) -> float:
+        """Straight-line km an hour towards an alert: response_speed_kmh / road_factor, by road."""
+        return self.response_speed_kmh / self.road_factor
+
     def verify_reach_km(self, window_h: float) -> float:
-        """min(radius_km, response_speed_kmh x (window_h - dispatch_h) / road_factor): the team's sector,
-        as far as the roads take it in time."""
+        """min(radius_km, verify_speed_kmh x (window_h - dispatch_h)): the team's sector, as far as
+        the roads take it in time."""
         if not self.verifies:
             return 0.0
-        return min(self.radius_km, self.response_speed_kmh * max(window_h - self.dispatch_h, 0.0) / self.road_factor)
+        return min(self.radius_km, self.verify_speed_kmh * max(window_h - self.dispatch_h, 0.0))
 
     @model_validator(mode="after")
     def _derive_patrols(self) -> "PatrolAsset":

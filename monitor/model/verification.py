@@ -61,9 +61,7 @@ def verification_metrics(model: ScenarioModel, units: np.ndarray) -> dict:
 def verified_share_by_cell(model: ScenarioModel, units: np.ndarray) -> np.ndarray:
     """Per cell, the share of its violations (all classes, by share) detected and verified in time."""
     inst = model.instance
-    WS = inst.W * inst.share
-    den = WS.sum(axis=1)
-    return np.where(den > 0, (WS * inst.verified_by_cell(units)).sum(axis=1) / np.where(den > 0, den, 1), 0.0)
+    return inst.share_by_cell(inst.verified_by_cell(units))
 
 
 def response_hours(model: ScenarioModel, units: np.ndarray) -> np.ndarray:
@@ -77,7 +75,7 @@ def response_hours(model: ScenarioModel, units: np.ndarray) -> np.ndarray:
         placed = np.flatnonzero((sites.asset == ai) & (n > 0))
         if len(placed) == 0:
             continue
-        speed = a.response_speed_kmh / a.road_factor if a.kind == "patrol" else a.speed_kmh
+        speed = a.verify_speed_kmh
         enters = entry_table(a)
         for side in (0, 1):
             here = placed[enters[sites.side[placed], side]]

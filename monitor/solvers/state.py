@@ -101,12 +101,8 @@ class VerifiedState:
         self.units = np.zeros(inst.n_sites, int) if units is None else np.asarray(units, int).copy()
         self.miss = np.exp(-inst.hazard(self.units))
         self.r = ver.counts(self.units)  # (cells, C, Q)
+        self._rho = ver.rho_of
         self.rho = self._rho(self.r)
-
-    def _rho(self, r: np.ndarray) -> np.ndarray:
-        if r.shape[-1] == 0:
-            return np.zeros(r.shape[:-1])
-        return np.where(r >= 0.5, self.alpha, 0.0).max(axis=-1)
 
     def objective(self) -> float:
         return float((self.WS * (1.0 - self.miss) * self.rho).sum())

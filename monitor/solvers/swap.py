@@ -91,7 +91,8 @@ def _best_swap(inst: Instance, st, units: np.ndarray, best: float) -> tuple[int,
     slack = inst.budget_limit_usd - inst.cost(units)
     loss = st.losses()
     per_asset = np.bincount(inst.site_asset, weights=units, minlength=len(inst.asset_cap))
-    at_min = per_asset <= (0 if inst.asset_min is None else inst.asset_min)
+    mins = np.zeros(len(inst.asset_cap)) if inst.asset_min is None else inst.asset_min
+    locked = (mins > 0) & (per_asset <= mins)  # assets a move may not leave
     placed = np.flatnonzero(units > inst.lower)
     placed = placed[np.argsort(loss[placed] / np.maximum(inst.cost_usd[placed], 1e-9), kind="stable")]
     move, value = None, best * (1 + 1e-12) + 1e-15
@@ -101,7 +102,7 @@ def _best_swap(inst: Instance, st, units: np.ndarray, best: float) -> tuple[int,
         ok = inst.room(st.units).fits_all(budget=False) & (inst.cost_usd <= slack + inst.cost_usd[j])
         st.add(j, 1)
         ok[j] = False
-        if at_min[inst.site_asset[j]] and inst.asset_min is not None and inst.asset_min[inst.site_asset[j]] > 0:
+        if locked[inst.site_asset[j]]:
             ok &= inst.site_asset == inst.site_asset[j]
         if ok.any():
             k = int(np.argmax(np.where(ok, gains, -np.inf)))
