@@ -55,7 +55,8 @@ log = logging.getLogger(__name__)
 DEADLINE_RESERVE_S = 2.0     # of a deadline, kept for the baselines and the output files after the solve ...
 DEADLINE_RESERVE_SHARE = 0.1  # ... or this share of what is left, whichever is more
 MAX_DRAWS = 100_000_000  # violations a simulation draws at most: about 100 s on this project's machine
-FLAGS = {"budget.annual_usd": "--budget-usd", "seed": "--seed"}  # overrides the verbs set, by the flag that sets them
+FLAGS = {"budget.annual_usd": "--budget-usd", "seed": "--seed", "objective.name": "--objective",
+         "objective.min_segment_detection": "--min-segment-detection"}  # overrides the verbs set, by the flag that sets them
 
 
 def scenario(config: str | Path | Scenario, overrides: dict | None = None, scenarios: list[str] | None = None,
@@ -140,10 +141,13 @@ class SolveResult(_Result, _PlanTables):
 
 def solve(config: str | Path | Scenario, budget_usd: float | None = None, solver: str = "greedy",
           seed: int | None = None, deadline_s: float | None = None, scenarios: list[str] | None = None,
-          overrides: dict | None = None, objective: str | None = None, **options) -> SolveResult:
+          overrides: dict | None = None, objective: str | None = None, min_segment_detection: float | None = None,
+          **options) -> SolveResult:
     """Build the scenario's model, solve it, and score the plan and the baselines at its budget.
 
-    `objective` ("detection" or "verified") overrides the config's [objective] name.
+    `objective` ("detection", "verified" or "worst_segment") overrides the config's [objective] name,
+    `min_segment_detection` its key of that name (every segment at least this share; an InputError
+    saying by how much when the budget cannot meet it).
     `options` are the solver's (`time_limit_s`, `gap`, `mip_solver`); one it does not take is
     an InputError. `deadline_s` bounds the whole call and the outputs after it: the solver gets
     what is left of it after the build, less a reserve for the baselines and the files
@@ -152,7 +156,9 @@ def solve(config: str | Path | Scenario, budget_usd: float | None = None, solver
     """
     t0 = time.monotonic()
     overrides = {**(overrides or {}), **{k: v for k, v in (("budget.annual_usd", budget_usd), ("seed", seed),
-                                                           ("objective.name", objective)) if v is not None}}
+                                                           ("objective.name", objective),
+                                                           ("objective.min_segment_detection", min_segment_detection))
+                                  if v is not None}}
     opts = solvers.options_for(solver, options)  # bad options before any work
     if deadline_s is not None:
         check_time_limit(deadline_s, "deadline_s")
@@ -163,8 +169,20 @@ def solve(config: str | Path | Scenario, budget_usd: float | None = None, solver
     with stop.sigint_stops():
         sol = solvers.run(model.instance, solver, opts, seed=model.scenario.seed)
     log.info("solve: %s, plan %.6f, bound %s, %.2f s", sol.status, sol.objective, sol.bound, sol.seconds)
+    _check_min_segment(model, sol)
     found, skipped = baselines.compare(model)
     return SolveResult(model, sol, plan_metrics(model, sol.units), found, skipped)
+
+
+def _check_min_segment(model: ScenarioModel, sol) -> None:
+    """An InputError naming objective.min_segment_detection when the plan leaves a segment below it."""
+    inst, s = model.instance, model.scenario
+    if inst.min_segment <= 0 or inst.worst_segment(sol.units) >= inst.min_segment - 1e-9:
+        return
+    from .solvers.shortfall import shortfall
+    why = shortfall(inst, proven=sol.status == "infeasible")
+    raise InputError([Problem(f"cannot be met within budget.annual_usd = {inst.budget_usd:,.0f}: {why}",
+                              s.source, "objective.min_segment_detection", s.objective.min_segment_detection)])
 
 
 @dataclass

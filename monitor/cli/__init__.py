@@ -87,7 +87,8 @@ def _validate(args) -> int:
 
 
 def _solve(args) -> int:
-    s = _scenario(args, **{"budget.annual_usd": args.budget_usd, "seed": args.seed, "objective.name": args.objective})
+    s = _scenario(args, **{"budget.annual_usd": args.budget_usd, "seed": args.seed, "objective.name": args.objective,
+                           "objective.min_segment_detection": args.min_segment_detection})
     out = check_out_dir(args.out if args.out is not None else Path("out") / s.label)
     check_time_limit(args.deadline_s, "deadline_s")  # the value given, before what is left of it
     left = None if args.deadline_s is None else args.deadline_s - (time.monotonic() - args.started)

@@ -90,8 +90,12 @@ def _add_solve(sub, common) -> None:
     s.add_argument("config", help="scenario file (TOML)")
     s.add_argument("--budget-usd", type=_positive_float, help="yearly budget (overrides budget.annual_usd)")
     s.add_argument("--solver", default="greedy", choices=solvers.names(), help="solver (default: greedy)")
-    s.add_argument("--objective", choices=OBJECTIVES, help="what to maximise: detection, or verified (detected "
-                   "and reached by a verifier in time); overrides [objective] name")
+    s.add_argument("--objective", choices=OBJECTIVES, help="what to maximise: detection, verified (detected "
+                   "and reached by a verifier in time) or worst_segment (the least watched segment's share); "
+                   "overrides [objective] name")
+    s.add_argument("--min-segment-detection", type=_probability, metavar="SHARE", help="every segment of "
+                   "metrics.segment_km must reach this share (by the objective's measure); overrides [objective] "
+                   "min_segment_detection")
     s.add_argument("--out", default=None, help="output folder (default: out/<scenario name>)")
     s.add_argument("--seed", type=_seed, help="random seed (overrides the config's seed)")
     s.add_argument("--time-limit-s", type=_positive_float, help="the solver's own limit: stop it after this many "
@@ -141,8 +145,8 @@ def _add_frontier(sub, common) -> None:
     f.add_argument("--mix", action="append", metavar="NAME", help="all, observers, remote, an asset name, or "
                    "NAME=asset,asset; repeat for several (default: all, observers and remote)")
     f.add_argument("--solver", default="greedy", choices=solvers.names(), help="solver (default: greedy)")
-    f.add_argument("--objective", choices=OBJECTIVES, help="what each point maximises: detection or verified "
-                   "(overrides [objective] name); both are reported")
+    f.add_argument("--objective", choices=OBJECTIVES, help="what each point maximises: detection, verified or "
+                   "worst_segment (overrides [objective] name); detection and verified are both reported")
     f.add_argument("--gap", type=_gap, help="relative gap at which the solver may stop, per point")
     f.add_argument("--time-limit-s", type=_positive_float, help="stop the solver after this many seconds, per point")
     f.add_argument("--out", default=None, help="output folder (default: out/<scenario name>-frontier)")
@@ -234,6 +238,16 @@ def _gap(text: str) -> float:
         value = float("nan")
     if not 0 <= value < 1:
         raise argparse.ArgumentTypeError(f"must be a number in [0, 1), got {text!r}")
+    return value
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1], got {text!r}")
     return value
 
 

@@ -24,6 +24,7 @@ from .geometry import (
     build_cells,
     build_geometry,
     build_sites,
+    segment_index,
     side_names,
 )
 from .instance import Instance, Verification
@@ -102,7 +103,7 @@ def build_model(s: Scenario) -> ScenarioModel:
     cells = build_cells(s, geo)
     sites = build_sites(s, geo)
     W = violation_weights(s, cells, geo)
-    inst = build_instance(s, cells, sites, W)
+    inst = build_instance(s, cells, sites, W, geo.length_km)
     check_mandates(s, inst)
     model = ScenarioModel(s, geo, cells, sites, inst, sides=side_names(s, geo), seconds=time.perf_counter() - t0)
     log.info("model: %s cells, %s candidate sites, %s nonzeros in %.2f s", f"{len(cells):,}", f"{len(sites):,}",
@@ -110,7 +111,8 @@ def build_model(s: Scenario) -> ScenarioModel:
     return model
 
 
-def build_instance(s: Scenario, cells: Cells, sites: CandidateSites, W: np.ndarray) -> Instance:
+def build_instance(s: Scenario, cells: Cells, sites: CandidateSites, W: np.ndarray,
+                   length_km: float | None = None) -> Instance:
     """Assemble B (cells x sites, CSC) asset by asset from KD-tree queries, the verifiers' reach
     R_c, and F, costs, caps and the units existing sites and mandates require."""
     tree = cKDTree(cells.xy_km)
@@ -167,6 +169,9 @@ def build_instance(s: Scenario, cells: Cells, sites: CandidateSites, W: np.ndarr
         verify=Verification(R=[r.astype(bool).astype(float).tocsc() for r in R], group=group,
                             alpha=np.array(alpha, float)) if alpha else None,
         objective=s.objective.name,
+        cell_segment=segment_index(cells.s_km, float(cells.s_km.max(initial=0.0)) if length_km is None else length_km,
+                                   s.metrics.segment_km),
+        per_class=s.objective.per_class, measure=s.objective.measure, min_segment=s.objective.min_segment_detection,
         site_min=existing.astype(int),
         asset_min=np.array([a.min_units for a in s.assets], np.int64),
     )

@@ -122,6 +122,13 @@ class Geometry:
         return s, sign * dist
 
 
+def segment_index(s_km: np.ndarray, length_km: float, segment_km: float) -> np.ndarray:
+    """The segment of `segment_km` along the line holding each position s_km: floor(s / segment_km),
+    the last (shorter) segment taking the line's end."""
+    last = max(np.ceil(length_km / segment_km) - 1, 0)
+    return np.minimum(np.floor(np.asarray(s_km) / segment_km), last).astype(np.int64)
+
+
 def build_geometry(s: Scenario) -> Geometry:
     lonlat, props = line_of(s)
     widest = max(z.outer_km for z in s.zones)

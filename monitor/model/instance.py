@@ -23,6 +23,16 @@ cell i in time for class c, and alpha_q the group's availability,
 rho counts the best single verifier in reach, not a second one standing by: conservative when
 verifiers overlap, and it keeps V linear in the program's variables (see solvers/exact/program.py).
 
+Worst segment (objective "worst_segment"). Each (cell, class) belongs to a group g: the segment
+of metrics.segment_km holding the cell, or with per_class the pair (segment, class). A group's
+score is the share of its violations the plan gets by `measure` (D's P, or V's P rho):
+
+    S_g(n) = sum_{(i, c) in g} share_c w[i, c] X[i, c](n) / sum_{(i, c) in g} share_c w[i, c],
+
+and the objective is min_g S_g(n): what a violator who picks the least watched stretch faces.
+With min_segment > 0 every plan must keep S_g(n) >= min_segment for every group (a constraint
+on the objective detection or verified, by its own measure).
+
 Feasibility. A plan n keeps the budget when cost.n <= budget (1 + BUDGET_TOL): one relative
 tolerance, for the rounding of sums of costs, used everywhere a budget is compared.
 """
@@ -67,7 +77,8 @@ class Verification:
         return np.where(r >= 0.5, self.alpha, 0.0).max(axis=-1)
 
 
-OBJECTIVES = ("detection", "verified")
+OBJECTIVES = ("detection", "verified", "worst_segment")
+SEGMENT_TOL = 1e-9  # absolute slack on min_segment, for the rounding of the groups' sums
 
 
 @dataclass
@@ -94,6 +105,10 @@ class Instance:
     asset_min: np.ndarray | None = None   # (assets,) units an asset must hold (a mandated force)
     cell_side: np.ndarray | None = None   # (cells,) 0 for side A, 1 for side B (for max_side_gap)
     max_side_gap: float = np.inf          # |score of side A - score of side B| a plan may not exceed
+    cell_segment: np.ndarray | None = None  # (cells,) segment of metrics.segment_km holding each cell
+    per_class: bool = False               # worst segment over (segment, class) pairs, not segments
+    measure: str = "detection"            # what worst_segment and min_segment measure: detection or verified
+    min_segment: float = 0.0              # every group's score must reach this (0: no constraint)
 
     @classmethod
     def from_arrays(cls, hazard, weights, cost_usd, budget_usd, share=None, observers=None,
@@ -148,13 +163,51 @@ class Instance:
         return float(self.share @ (self.W * self.verified_by_cell(units)).sum(axis=0))
 
     def score(self, units: np.ndarray) -> float:
-        """The objective of a plan: D(n) or V(n), as `objective` says."""
+        """The objective of a plan: D(n), V(n) or the worst group's score, as `objective` says."""
+        if self.objective == "worst_segment":
+            return self.worst_segment(units)
         return self.verified(units) if self.objective == "verified" else self.detected(units)
 
+    @property
+    def base(self) -> str:
+        """The per-cell measure the objective, the sides and the groups are scored by: detection or verified."""
+        return self.measure if self.objective == "worst_segment" else self.objective
+
+    def base_by_cell(self, units: np.ndarray) -> np.ndarray:
+        """P[i, c] (detection) or P rho (verified), as `base` says."""
+        return self.verified_by_cell(units) if self.base == "verified" else self.detection_by_cell(units)
+
+    @property
+    def has_segments(self) -> bool:
+        """Whether groups enter the problem: the worst_segment objective or a min_segment constraint."""
+        return self.cell_segment is not None and (self.objective == "worst_segment" or self.min_segment > 0)
+
+    def entry_group(self) -> np.ndarray:
+        """(cells, classes) group of each (cell, class): its segment, or (segment, class) with per_class."""
+        seg = np.zeros(self.W.shape[0], np.int64) if self.cell_segment is None else self.cell_segment.astype(np.int64)
+        C = self.W.shape[1]
+        return seg[:, None] * C + np.arange(C) if self.per_class else np.repeat(seg[:, None], C, axis=1)
+
+    def group_weight(self) -> np.ndarray:
+        """(groups,) each group's share of all violations (0 for groups with none)."""
+        return np.bincount(self.entry_group().ravel(), weights=(self.W * self.share).ravel())
+
+    def segment_scores(self, units: np.ndarray) -> np.ndarray:
+        """(groups,) S_g(n), the share of each group's violations the plan gets by `base`; nan where a group has none."""
+        G, WS = self.entry_group().ravel(), (self.W * self.share).ravel()
+        num = np.bincount(G, weights=WS * self.base_by_cell(units).ravel())
+        den = np.bincount(G, weights=WS)
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+    def worst_segment(self, units: np.ndarray) -> float:
+        """min_g S_g(n) over groups holding violations (0 if none does)."""
+        S = self.segment_scores(units)
+        return float(np.nanmin(S)) if np.isfinite(S).any() else 0.0
+
     def side_scores(self, units: np.ndarray) -> np.ndarray:
-        """(2,) each side's score by the objective, as a share of that side's violations (0 for an empty side)."""
+        """(2,) each side's score by `base`, as a share of that side's violations (0 for an empty side)."""
         WS = self.W * self.share
-        got = WS * (self.verified_by_cell(units) if self.objective == "verified" else self.detection_by_cell(units))
+        got = WS * self.base_by_cell(units)
         side = np.zeros(WS.shape[0], int) if self.cell_side is None else self.cell_side
         num = np.bincount(side, weights=got.sum(axis=1), minlength=2)
         den = np.bincount(side, weights=WS.sum(axis=1), minlength=2)
@@ -171,7 +224,7 @@ class Instance:
         return abs(float(a - b))
 
     def with_objective(self, objective: str) -> "Instance":
-        """The same instance scored by `objective` ("detection" or "verified")."""
+        """The same instance scored by `objective` ("detection", "verified" or "worst_segment")."""
         from dataclasses import replace
         return replace(self, objective=objective)
 
@@ -251,6 +304,11 @@ class Instance:
                        f"max_side_gap {100 * self.max_side_gap:.2f}")
         if len(short):
             out.append(f"{len(short)} sites of existing units are left empty")
+        if self.min_segment > 0 and self.cell_segment is not None:
+            worst = self.worst_segment(n)
+            if worst < self.min_segment - SEGMENT_TOL:
+                out.append(f"the worst segment's {self.base} is {100 * worst:.2f}%, below min_segment_detection "
+                           f"{100 * self.min_segment:.2f}%")
         if self.asset_min is not None:
             for a in np.flatnonzero(per_asset < self.asset_min):
                 out.append(f"asset {self._asset_name(a)}: {per_asset[a]:g} units are fewer than min_units "

@@ -27,6 +27,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from .build import ScenarioModel
+from .geometry import segment_index
 from .schema import SIDES
 from .verification import verification_metrics
 
@@ -61,17 +62,7 @@ def plan_metrics(model: ScenarioModel, units: np.ndarray) -> dict:
         by_side[name] = {"side": SIDES[k], "share_of_violations": weight,
                          "detection": float(hit[m].sum() / weight) if weight > 0 else None}
 
-    # Stretches of line: fixed segments of segment_km, and stations of one cell length.
-    L = model.geometry.length_km
-    seg_km = s.metrics.segment_km
-    seg = np.minimum(np.floor(cells.s_km / seg_km), max(np.ceil(L / seg_km) - 1, 0)).astype(int)
-    num, den = _binned(seg, hit.sum(axis=1), WS.sum(axis=1))
-    ids = np.unique(seg)
-    ok = den > 0
-    det = np.where(ok, num / np.where(ok, den, 1), np.inf)
-    w = int(np.argmin(det))
-    worst = {"from_km": float(ids[w] * seg_km), "to_km": float(min((ids[w] + 1) * seg_km, L)),
-             "detection": float(det[w])}
+    # Stretches of line: stations of one cell length.
     num, den = _binned(cells.s_km, hit.sum(axis=1), WS.sum(axis=1))
     ok = den > 0
     above = float(((num[ok] / den[ok]) >= s.metrics.target_detection).mean()) if ok.any() else 0.0
@@ -85,8 +76,8 @@ def plan_metrics(model: ScenarioModel, units: np.ndarray) -> dict:
         "detection": D,
         "by_class": {n_: float((inst.W[:, c] * P[:, c]).sum()) for c, n_ in enumerate(names)},
         "by_side": by_side,
-        "worst_segment": worst,
-        "segment_km": seg_km,
+        **best_response(model, P, inst.verified_by_cell(units), Us + Um),
+        "segment_km": s.metrics.segment_km,
         "target_detection": s.metrics.target_detection,
         "line_share_above_target": above,
         "detected_per_year": D * s.violations.per_year,
@@ -96,6 +87,47 @@ def plan_metrics(model: ScenarioModel, units: np.ndarray) -> dict:
     }
     out.update(verification_metrics(model, units))
     out.update(staff_and_effort(model, units))
+    return out
+
+
+def _worst_stretch(model: ScenarioModel, WS: np.ndarray, X: np.ndarray, key: str) -> dict:
+    """The segment of metrics.segment_km where X (per cell and class) holds the least share of its
+    violations weighted by WS: its km and that share, under `key`."""
+    seg_km = model.scenario.metrics.segment_km
+    L = model.geometry.length_km
+    seg = segment_index(model.cells.s_km, L, seg_km)
+    num, den = _binned(seg, (WS * X).sum(axis=1), WS.sum(axis=1))
+    ids = np.unique(seg)
+    ok = den > 0
+    if not ok.any():
+        return {"from_km": 0.0, "to_km": float(L), key: None}
+    share = np.where(ok, num / np.where(ok, den, 1), np.inf)
+    w = int(np.argmin(share))
+    return {"from_km": float(ids[w] * seg_km), "to_km": float(min((ids[w] + 1) * seg_km, L)), key: float(share[w])}
+
+
+def best_response(model: ScenarioModel, P: np.ndarray, PV: np.ndarray, U: np.ndarray) -> dict:
+    """What a violator who sees the plan would pick: the least watched segment (by detection, by
+    verified detection, and per class), the least watched cell per class, and the zones' area no
+    unit sees (summed hazard 0 for every class)."""
+    inst, cells, names = model.instance, model.cells, model.instance.names.get("classes", [])
+    WS = inst.W * inst.share
+    out = {"worst_segment": _worst_stretch(model, WS, P, "detection"),
+           "worst_segment_verified": _worst_stretch(model, WS, PV, "verified"),
+           "worst_segment_by_class": {}, "worst_cell_by_class": {}}
+    for c, name in enumerate(names):
+        wc = np.zeros_like(WS)
+        wc[:, c] = inst.W[:, c]
+        out["worst_segment_by_class"][name] = _worst_stretch(model, wc, P, "detection")
+        where = np.flatnonzero(inst.W[:, c] > 0)
+        if len(where):
+            i = int(where[np.argmin(P[where, c])])
+            out["worst_cell_by_class"][name] = {"lon": round(float(cells.lon[i]), 6), "lat": round(float(cells.lat[i]), 6),
+                                                "s_km": round(float(cells.s_km[i]), 3), "side": model.sides[cells.side[i]],
+                                                "detection": float(P[i, c])}
+    blind = (U <= 0).all(axis=1)
+    area = float(cells.area_km2.sum())
+    out["unseen_area_share"] = float(cells.area_km2[blind].sum() / area) if area > 0 else 0.0
     return out
 
 

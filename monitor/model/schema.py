@@ -305,8 +305,14 @@ class MetricsConfig(StrictModel):
 
 
 class ObjectiveConfig(StrictModel):
-    name: Literal["detection", "verified"] = "detection"
-    """What solvers maximise: detection (violations seen) or verified (seen, and reached by a verifier in time)."""
+    name: Literal["detection", "verified", "worst_segment"] = "detection"
+    """What solvers maximise: detection (violations seen), verified (seen, and reached by a verifier in time) or worst_segment (the least watched segment's share, by measure)."""
+    measure: Literal["detection", "verified"] = "detection"
+    """What worst_segment scores each segment by: detection or verified."""
+    per_class: bool = False
+    """worst_segment over each (segment, class) pair rather than over segments, all classes weighed together."""
+    min_segment_detection: Probability = 0.0
+    """Every segment (of metrics.segment_km) must reach this share of its violations, scored as the objective is (detection, or verified); 0 by default: no constraint."""
 
 
 class Uncertain(StrictModel):

@@ -19,7 +19,6 @@ def summary_rows(doc: dict) -> list[tuple[str, str]]:
     """The figures shown on stdout and at the top of report.md."""
     m, sv, cost = doc["metrics"], doc["solver"], doc["cost"]
     units = ", ".join(f"{k} {v}" for k, v in m["units_by_asset"].items())
-    ws = m["worst_segment"]
     mttd = m["mean_time_to_detection_h"]
     solver = [] if sv is None else [
         (f"solver bound / gap on {sv.get('objective_name', 'detection')}",
@@ -32,7 +31,12 @@ def summary_rows(doc: dict) -> list[tuple[str, str]]:
         ("detection / verified by side", ", ".join(f"{k} {pct(v['detection'])} / {pct(m['verified_by_side'][k])}"
                                                    for k, v in m["by_side"].items())),
         ("detected, no verifier in reach", pct(m["detected_unreachable_share"])),
-        (f"worst {m['segment_km']:g}-km segment", f"km {ws['from_km']:.0f}-{ws['to_km']:.0f}: {pct(ws['detection'])}"),
+        (f"worst {m['segment_km']:g}-km segment (a violator's pick)", _worst(m)),
+        ("worst segment by class", ", ".join(f"{k} km {v['from_km']:.0f}-{v['to_km']:.0f}: {pct(v['detection'])}"
+                                            for k, v in m["worst_segment_by_class"].items())),
+        ("least watched cell by class", ", ".join(f"{k} km {v['s_km']:.1f} {v['side']}: {pct(v['detection'])}"
+                                                 for k, v in m["worst_cell_by_class"].items())),
+        ("zones' area no unit sees", pct(m["unseen_area_share"])),
         (f"line at or above {pct(m['target_detection'])}", pct(m["line_share_above_target"])),
         ("detected a year", f"{m['detected_per_year']:,.0f} of {m['violations_per_year']:,.0f}"),
         ("mean time to detection", "n/a" if mttd is None else f"{mttd:.2f} h"),
@@ -43,6 +47,13 @@ def summary_rows(doc: dict) -> list[tuple[str, str]]:
         ("patrols a day / drone flight hours a day", f"{m['patrols_per_day']:g} / {m['drone_flight_hours_per_day']:g}"),
         ("units", units),
     ]
+
+
+def _worst(m: dict) -> str:
+    """The least watched segment by detection, and by verified detection."""
+    ws, wv = m["worst_segment"], m["worst_segment_verified"]
+    return (f"km {ws['from_km']:.0f}-{ws['to_km']:.0f}: {pct(ws['detection'])} detected; verified: km "
+            f"{wv['from_km']:.0f}-{wv['to_km']:.0f}: {pct(wv['verified'])}")
 
 
 def _response(m: dict) -> str:
@@ -234,5 +245,8 @@ def bound_meaning(sv: dict) -> str:
     if sv.get("bound") is None:
         return "no bound"
     by = f" ({sv['bound_from']})" if sv.get("bound_from") else ""
-    what = "detects and verifies" if sv.get("objective_name") == "verified" else "detects"
+    name = sv.get("objective_name")
+    if name == "worst_segment":
+        return f"no plan within the budget and caps lifts its worst segment above {pct(sv['bound'])}{by}"
+    what = "detects and verifies" if name == "verified" else "detects"
     return f"no plan within the budget and caps {what} more than {pct(sv['bound'])}{by}"

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model.instance import Instance
+from . import segments
 from .relax import certify, knapsack_max
 from .solution import Solution, Status, check_time_limit, option_problem
 from .state import CoverageState, state_for
@@ -53,6 +54,7 @@ log = logging.getLogger("monitor.solvers.greedy")
 _EPS = 1e-15
 ONLINE = "online bound (next-unit gains, knapsack)"  # the name of greedy's own bound in bound_from
 ONLINE_D = "online bound on detection (V <= D)"  # greedy's own bound when it maximises V
+ONLINE_GROUPS = "online bound per segment (next-unit gains, knapsack)"  # greedy's own bound on worst_segment
 PARITY_TRIES = 16  # best-ratio units tried, per step, for one (or a pair) that keeps max_side_gap
 
 
@@ -81,9 +83,12 @@ def knapsack_bound(inst: Instance, state: CoverageState) -> float:
 
 
 def online_bound(inst: Instance, units: np.ndarray) -> tuple[float, str]:
-    """Greedy's own bound at plan `units`: the knapsack bound of D, which bounds V too (V <= D)."""
+    """Greedy's own bound at plan `units`: the knapsack bound of D, which bounds V too (V <= D); for
+    worst_segment the groups' knapsack bound (`segments.group_bound`)."""
+    if inst.objective == "worst_segment":
+        return segments.group_bound(inst, units), ONLINE_GROUPS
     bound = knapsack_bound(inst, CoverageState(inst, units))
-    return bound, (ONLINE_D if inst.objective == "verified" else ONLINE)
+    return bound, (ONLINE_D if inst.base == "verified" else ONLINE)
 
 
 def fill_mandates(inst: Instance, st, room) -> int:
@@ -167,16 +172,21 @@ def solve_greedy(inst: Instance, options: GreedyOptions = GreedyOptions(), start
     gains0 = st.all_gains()
     room = inst.room(st.units)
     mandated = fill_mandates(inst, st, room)
-    walk = _eager if inst.objective == "verified" else _lazy
+    if inst.has_segments:  # the worst group first (saturate), then the rest by the expected score
+        raised = segments.raise_worst(inst, st.units) if inst.objective == "worst_segment" else \
+            segments.saturate(inst, st.units, inst.min_segment)[0]
+        mandated += int((raised - st.units).sum())
+        st, room = state_for(inst, raised), inst.room(raised)
+    walk = _eager if inst.base == "verified" else _lazy
     accepted, evaluations, status = walk(inst, st, room, t0, options.time_limit_s)
-    objective = st.objective()
     units = st.units.copy()
-    if inst.objective == "verified" and start is None and inst.verify is not None:
+    objective = inst.score(units)
+    if inst.objective == "verified" and start is None and inst.verify is not None and not inst.has_segments:
         other, value = verifiers_first(inst)
         if value > objective:
             units, objective = other, value
     ok = inst.fits_alone() & (gains0 > objective + 1e-12)
-    if start is None and not inst.lower.any() and mandated == 0 and ok.any():
+    if start is None and not inst.lower.any() and mandated == 0 and ok.any() and not inst.has_segments:
         j = int(np.argmax(np.where(ok, gains0, -1.0)))  # the best single unit beats the greedy plan
         units = np.zeros_like(units)
         units[j] = 1

@@ -36,7 +36,8 @@ Verified V. Cells merge only where their rows of B and of every R_c agree, so a 
 has one set of verifiers in reach; its reach rows r_kq = sum_{j of group q} R_c[g, j] n_j feed
 the program's x variables (`exact/program.py`). The cuts on z are unchanged: z stays <= g(u_k).
 
-With max_side_gap, cells merge only within a side, so each side's score is a sum over pieces.
+With max_side_gap, cells merge only within a side, so each side's score is a sum over pieces;
+with worst_segment or min_segment_detection, only within a segment, for each segment's score.
 """
 
 from __future__ import annotations
@@ -98,10 +99,12 @@ class Pieces:
     valpha: np.ndarray | None = None    # (X,) the availability alpha_q of its verifier group
     side: np.ndarray | None = None      # (K,) with max_side_gap: the side of each piece (0 A, 1 B)
     side_weight: np.ndarray | None = None  # (2,) with max_side_gap: each side's share of all violations
+    group: np.ndarray | None = None     # (K,) with segments (Instance.has_segments): each piece's group
+    group_weight: np.ndarray | None = None  # (groups,) with segments: each group's share of all violations
 
     @classmethod
     def from_instance(cls, inst: Instance) -> "Pieces":
-        verified = inst.objective == "verified" and inst.verify is not None
+        verified = inst.base == "verified" and inst.verify is not None
         J = inst.n_sites
         # for V, cells merge only where both their hazards and their verifiers' reach agree
         merged, inv = merge_rows(_merge_key(inst, verified))
@@ -154,7 +157,8 @@ class Pieces:
         shape = (K, NV)
         umax = np.bincount(pk, weights=hi * kmax[pv], minlength=K)
         lat = lo == hi
-        more = {**(_reach_rows(inst, merged, gi, ci) if verified else {}), **_sides(inst, inv, n_groups, gi)}
+        more = {**(_reach_rows(inst, merged, gi, ci) if verified else {}), **_sides(inst, inv, n_groups, gi),
+                **_groups(inst, inv, n_groups, gi, ci, WS[gi, ci])}
         return cls(n_sites=J, V=V, H=sp.csr_matrix((f, (pk, pv)), shape=shape), w=WS[gi, ci], **more,
                    sub=sp.csr_matrix((f * ratio, (pk, pv)), shape=shape), z_max=g(umax),
                    HL=sp.csr_matrix((f[lat], (pk[lat], pv[lat])), shape=shape),
@@ -245,11 +249,13 @@ class Pieces:
 
 
 def _merge_key(inst: Instance, verified: bool) -> sp.csr_matrix:
-    """The rows cells merge on: B's, then for V every R_c's, then with max_side_gap the side
-    (so a piece holds one side's cells only)."""
+    """The rows cells merge on: B's, then for V every R_c's, then with max_side_gap the side and
+    with segments the segment (so a piece holds one side's, one segment's cells only)."""
     blocks = [inst.B] + (list(inst.verify.R) if verified else [])
     if inst.has_parity:
         blocks.append(sp.csr_matrix((inst.cell_side.astype(float) + 1.0)[:, None]))
+    if inst.has_segments:
+        blocks.append(sp.csr_matrix((inst.cell_segment.astype(float) + 1.0)[:, None]))
     return sp.hstack(blocks).tocsr() if len(blocks) > 1 else sp.csr_matrix(inst.B)
 
 
@@ -261,6 +267,18 @@ def _sides(inst: Instance, inv: np.ndarray, n_groups: int, gi: np.ndarray) -> di
     side_g[inv] = inst.cell_side
     return {"side": side_g[gi],
             "side_weight": np.bincount(inst.cell_side, weights=(inst.W * inst.share).sum(axis=1), minlength=2)}
+
+
+def _groups(inst: Instance, inv: np.ndarray, n_groups: int, gi: np.ndarray, ci: np.ndarray, w: np.ndarray) -> dict:
+    """With segments: each piece's group (its segment, or (segment, class) with per_class) and each
+    group's share of all violations (none otherwise)."""
+    if not inst.has_segments:
+        return {}
+    seg = np.zeros(n_groups, np.int64)
+    seg[inv] = inst.cell_segment
+    C = inst.W.shape[1]
+    group = seg[gi] * C + ci if inst.per_class else seg[gi]
+    return {"group": group, "group_weight": np.bincount(group, weights=w)}
 
 
 def _reach_rows(inst: Instance, merged: sp.csr_matrix, gi: np.ndarray, ci: np.ndarray) -> dict:

@@ -35,6 +35,8 @@ CONTINUOUS = "continuous relaxation"  # the name of this bound in a solution's b
 LINE_STEPS = 30  # bisection steps of the line search (each a pass over cells, no product)
 STALL_ITERS = 10  # stop when the bound has not fallen by STALL_TOL (relative) in this many steps
 STALL_TOL = 1e-5
+SOFT_T0, SOFT_T1, SOFT_DECAY = 0.05, 0.002, 0.93  # the soft-min's temperature (share points) over the steps
+AVG_KEEP = 0.95  # the running average of the Lagrangian weights keeps this much of the last one each step
 
 
 @dataclass
@@ -67,8 +69,10 @@ def frank_wolfe_bound(inst: Instance, start: np.ndarray, fits: np.ndarray, time_
                       target: float = -np.inf) -> Relaxation:
     """Frank-Wolfe from plan `start` for at most `time_limit_s`; stops early once the bound is
     at most `target` (nothing more to prove), or stalls. `fits`: sites whose one unit keeps every cap."""
+    if inst.objective == "worst_segment":
+        return worst_segment_bound(inst, start, fits, time_limit_s, target)
     t_end = time.perf_counter() + max(time_limit_s, 0.0)
-    f = _VerifiedRelaxation(inst) if inst.objective == "verified" else _Detection(inst)
+    f = _VerifiedRelaxation(inst) if inst.base == "verified" else _Detection(inst)
     cost = inst.cost_usd
     cap = np.where(fits, inst.site_cap, 0).astype(float)
     x = np.minimum(np.asarray(start, float), cap)
@@ -89,6 +93,67 @@ def frank_wolfe_bound(inst: Instance, start: np.ndarray, fits: np.ndarray, time_
         x = x + f.step(x, d) * d
 
 
+def worst_segment_bound(inst: Instance, start: np.ndarray, fits: np.ndarray, time_limit_s: float,
+                        target: float = -np.inf) -> Relaxation:
+    """A bound on max_n min_g S_g(n) from Lagrangian weights on the groups (see the module doc).
+
+    For weights lam >= 0 summing to 1, min_g S_g(m) <= sum_g lam_g S_g(m) =: L(m), concave, so
+    for every plan m and any x, L(m) <= L(x) + grad L(x).(m - x) <= L(x) + max_s grad L(x).(s - x).
+    Each step takes lam as the soft-min of the groups' scores at x (temperature falling from
+    SOFT_T0 to SOFT_T1), bounds, and moves x along the knapsack direction by a line search on L.
+    Every step's bound holds; the least is kept.
+    """
+    t_end = time.perf_counter() + max(time_limit_s, 0.0)
+    f = _VerifiedRelaxation(inst) if inst.base == "verified" else _Detection(inst)
+    G = inst.entry_group()
+    Wg = inst.group_weight()
+    live = Wg > 0
+    WS0 = inst.W * inst.share
+    cost = inst.cost_usd
+    cap = np.where(fits, inst.site_cap, 0).astype(float)
+    x = np.minimum(np.asarray(start, float), cap)
+    def scores(y: np.ndarray) -> np.ndarray:
+        S = np.bincount(G.ravel(), weights=(WS0 * f.cell_values(y)).ravel(), minlength=len(Wg))
+        return np.where(live, S / np.where(live, Wg, 1.0), np.inf)
+
+    best, steps, temp, avg = np.inf, 0, SOFT_T0, None
+    while True:
+        S = scores(x)
+        lam = np.where(live, np.exp(-(S - S[live].min()) / temp), 0.0) if live.any() else np.zeros_like(S)
+        lam /= max(lam.sum(), 1e-300)
+        avg = lam if avg is None else AVG_KEEP * avg + (1 - AVG_KEEP) * lam
+        for weights in (avg, lam):  # the averaged weights bound best; the current ones steer x
+            f.WS = WS0 * (weights / np.where(live, Wg, 1.0))[G]
+            value, grad = f.value_grad(x)
+            s = knapsack_max(grad, cost, cap, inst.budget_usd)
+            best = min(best, value + float(grad @ (s - x)))
+        steps += 1
+        temp = max(temp * SOFT_DECAY, SOFT_T1)
+        if best <= target or time.perf_counter() >= t_end or stop_requested() or not live.any():
+            return Relaxation(bound=best if live.any() else 0.0, x=x, value=float(S[live].min()) if live.any() else 0.0,
+                              steps=steps)
+        d = s - x
+        x = x + _golden(lambda gamma: float(scores(x + gamma * d).min())) * d
+
+
+def _golden(h) -> float:
+    """argmax over gamma in [0, 1] of a concave h, by golden section (LINE_STEPS evaluations)."""
+    lo, hi = 0.0, 1.0
+    k = (np.sqrt(5.0) - 1.0) / 2.0
+    a, b = hi - k * (hi - lo), lo + k * (hi - lo)
+    fa, fb = h(a), h(b)
+    for _ in range(LINE_STEPS // 2):
+        if fa < fb:
+            lo, a, fa = a, b, fb
+            b = lo + k * (hi - lo)
+            fb = h(b)
+        else:
+            hi, b, fb = b, a, fa
+            a = hi - k * (hi - lo)
+            fa = h(a)
+    return (lo + hi) / 2
+
+
 class _Detection:
     """D(n) = sum WS (1 - exp(-U)), U = B (n F): its value, gradient and exact line search."""
 
@@ -96,6 +161,10 @@ class _Detection:
         self.B, self.BT = inst.B.tocsr(), inst.B.T.tocsr()
         self.F, self.WS = inst.F, inst.W * inst.share
         self.U = None
+
+    def cell_values(self, x: np.ndarray) -> np.ndarray:
+        """(cells, classes) P = 1 - exp(-U) at x, unweighted."""
+        return -np.expm1(-np.asarray(self.B @ (x[:, None] * self.F)))
 
     def value_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         U = self.U = np.asarray(self.B @ (x[:, None] * self.F))
@@ -145,6 +214,11 @@ class _VerifiedRelaxation:
         fill = np.clip(P[..., None] - (np.cumsum(cap, axis=-1) - cap), 0.0, cap)
         return U, r, cap, fill
 
+    def cell_values(self, x: np.ndarray) -> np.ndarray:
+        """(cells, classes) the LP's verified share sum_q alpha_q x_q at x, unweighted."""
+        _, _, _, fill = self._parts(x)
+        return (fill * self.alpha).sum(axis=-1)
+
     def value(self, x: np.ndarray) -> float:
         _, _, _, fill = self._parts(x)
         return float((self.WS * (fill * self.alpha).sum(axis=-1)).sum())
@@ -162,20 +236,7 @@ class _VerifiedRelaxation:
 
     def step(self, x: np.ndarray, d: np.ndarray) -> float:
         """argmax over gamma in [0, 1] of F(x + gamma d), by golden section (F is concave in gamma)."""
-        lo, hi = 0.0, 1.0
-        k = (np.sqrt(5.0) - 1.0) / 2.0
-        a, b = hi - k * (hi - lo), lo + k * (hi - lo)
-        fa, fb = self.value(x + a * d), self.value(x + b * d)
-        for _ in range(LINE_STEPS // 2):
-            if fa < fb:
-                lo, a, fa = a, b, fb
-                b = lo + k * (hi - lo)
-                fb = self.value(x + b * d)
-            else:
-                hi, b, fb = b, a, fa
-                a = hi - k * (hi - lo)
-                fa = self.value(x + a * d)
-        return (lo + hi) / 2
+        return _golden(lambda gamma: self.value(x + gamma * d))
 
 
 def _line_search(U: np.ndarray, Ud: np.ndarray, WS: np.ndarray) -> float:

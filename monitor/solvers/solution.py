@@ -17,6 +17,7 @@ class Status(StrEnum):
     FEASIBLE = "feasible"        # the method ended (greedy, local optimum of swaps) with a certified gap
     TIME_LIMIT = "time_limit"    # the time limit ended it first
     INTERRUPTED = "interrupted"  # Ctrl-C ended it: the best plan so far, with its bound
+    INFEASIBLE = "infeasible"    # no plan keeps every constraint (min_segment_detection): the LP proves it
 
 
 @dataclass

@@ -42,18 +42,18 @@ class CoverageState:
     def objective(self) -> float:
         return float((self.WS * (1.0 - self.miss)).sum())
 
+    def entry_gains(self, sl: slice = slice(None)) -> np.ndarray:
+        """(entries, classes) what one more unit of each entry's site adds to share_c w P at its cell."""
+        r = self.rows[sl]
+        h = self.b[sl, None] * self.inst.F[self.col[sl]]
+        return self.WS[r] * self.miss[r] * -np.expm1(-h)
+
     def gain(self, j: int) -> float:
-        lo, hi = self.indptr[j], self.indptr[j + 1]
-        r = self.rows[lo:hi]
-        h = self.b[lo:hi, None] * self.inst.F[j]
-        return float((self.WS[r] * self.miss[r] * -np.expm1(-h)).sum())
+        return float(self.entry_gains(slice(self.indptr[j], self.indptr[j + 1])).sum())
 
     def all_gains(self) -> np.ndarray:
         """gain(j | n) for every site at once, from the nonzeros of B."""
-        r = self.rows
-        h = self.b[:, None] * self.inst.F[self.col]
-        per_nz = (self.WS[r] * self.miss[r] * -np.expm1(-h)).sum(axis=1)
-        return np.bincount(self.col, weights=per_nz, minlength=self.inst.n_sites)
+        return np.bincount(self.col, weights=self.entry_gains().sum(axis=1), minlength=self.inst.n_sites)
 
     def losses(self) -> np.ndarray:
         """loss(j | n): what removing one unit at j costs, for every site."""
@@ -107,7 +107,8 @@ class VerifiedState:
     def objective(self) -> float:
         return float((self.WS * (1.0 - self.miss) * self.rho).sum())
 
-    def _entry_gains(self, sl: slice) -> np.ndarray:
+    def entry_gains(self, sl: slice = slice(None)) -> np.ndarray:
+        """(entries, classes) what one more unit of each entry's site adds to share_c w P rho at its cell."""
         r, grp, reach = self.rows[sl], self.grp[sl], self.reach[sl]
         h = self.b[sl, None] * self.inst.F[self.col[sl]]
         P0 = 1.0 - self.miss[r]
@@ -115,13 +116,13 @@ class VerifiedState:
         a = np.where(grp >= 0, self.alpha[np.maximum(grp, 0)] if len(self.alpha) else 0.0, 0.0)
         rho0 = self.rho[r]
         rho1 = np.where(reach, np.maximum(rho0, a[:, None]), rho0)
-        return (self.WS[r] * (P1 * rho1 - P0 * rho0)).sum(axis=1)
+        return self.WS[r] * (P1 * rho1 - P0 * rho0)
 
     def gain(self, j: int) -> float:
-        return float(self._entry_gains(slice(self.indptr[j], self.indptr[j + 1])).sum())
+        return float(self.entry_gains(slice(self.indptr[j], self.indptr[j + 1])).sum())
 
     def all_gains(self) -> np.ndarray:
-        return np.bincount(self.col, weights=self._entry_gains(slice(None)), minlength=self.inst.n_sites)
+        return np.bincount(self.col, weights=self.entry_gains().sum(axis=1), minlength=self.inst.n_sites)
 
     def losses(self) -> np.ndarray:
         """loss(j | n): what removing one unit at j costs, for every site (meaningful where n_j > 0)."""
@@ -148,8 +149,9 @@ class VerifiedState:
 
 
 def state_for(inst: Instance, units: np.ndarray | None = None):
-    """The running state of the instance's objective: VerifiedState for "verified", else CoverageState."""
-    if inst.objective == "verified":
+    """The running state of the instance's measure (`Instance.base`): VerifiedState for "verified",
+    else CoverageState. Its objective() is the expected score; worst_segment builds on it (segments.py)."""
+    if inst.base == "verified":
         if inst.verify is None:
             return _NoVerifier(inst, units)
         return VerifiedState(inst, units)
@@ -161,6 +163,9 @@ class _NoVerifier(CoverageState):
 
     def objective(self) -> float:
         return 0.0
+
+    def entry_gains(self, sl: slice = slice(None)) -> np.ndarray:
+        return np.zeros((len(self.rows[sl]), self.WS.shape[1]))
 
     def gain(self, j: int) -> float:
         return 0.0

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -27,10 +27,12 @@ from ..model.instance import Instance
 from .greedy import GreedyOptions, online_bound, solve_greedy
 from .relax import certify
 from .solution import Solution, Status, check_time_limit, option_problem
+from . import segments
 from .state import state_for
 from .stop import requested as stop_requested
 
 MAX_SWAPS = 500  # swaps a local search makes at most
+LIFT = 0.02  # worst_segment swaps also lift the groups within this share above the worst
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ def improve(inst: Instance, units: np.ndarray, time_limit_s: float | None = None
     """
     t0 = time.perf_counter()
     units = solve_greedy(inst, start=np.asarray(units, int)).units
+    if inst.objective == "worst_segment":
+        return _improve_worst(inst, units, t0, time_limit_s, max_swaps)
     st = state_for(inst, units)
     best = st.objective()
     swaps = 0
@@ -76,11 +80,64 @@ def improve(inst: Instance, units: np.ndarray, time_limit_s: float | None = None
         moved[move[1]] += 1
         moved = solve_greedy(inst, start=moved).units
         st_moved = state_for(inst, moved)
-        if st_moved.objective() <= best:  # parity's repair took back what the swap gained: a local optimum
-            break
+        if st_moved.objective() <= best or (inst.has_segments and inst.check(moved)):
+            break  # parity's repair took back what the swap gained, or it left a segment below min_segment
         units, st, best = moved, st_moved, st_moved.objective()
         swaps += 1
     return units, swaps
+
+
+def _improve_worst(inst: Instance, units: np.ndarray, t0: float, time_limit_s: float | None,
+                   max_swaps: int) -> tuple[np.ndarray, int]:
+    """Swaps for worst_segment: each raises the worst group, or keeps it and lifts the groups below
+    LIFT above it (sum_g min(S_g, worst + LIFT)); the leftover budget refilled by the measure."""
+    fill = replace(inst, objective=inst.base, min_segment=0.0)
+    swaps = 0
+    while swaps < max_swaps and not stop_requested() and (time_limit_s is None
+                                                          or time.perf_counter() - t0 < time_limit_s):
+        move = _best_worst_swap(inst, units)
+        if move is None:
+            break
+        moved = units.copy()
+        moved[move[0]] -= 1
+        moved[move[1]] += 1
+        units = solve_greedy(fill, start=moved).units
+        swaps += 1
+    return units, swaps
+
+
+def _lexical(inst: Instance, S: np.ndarray, level: float) -> tuple[float, float]:
+    return float(S.min()), float(np.minimum(S, level).sum())
+
+
+def _best_worst_swap(inst: Instance, units: np.ndarray) -> tuple[int, int] | None:
+    """The swap (a unit from j to k) best by (worst group, sum_g min(S_g, worst + LIFT)), if it beats
+    the plan's own; None at a local optimum. A dense (sites x groups) table of deltas per placed unit."""
+    st = state_for(inst, units)
+    grp = segments.Groups(inst, st)
+    S = grp.scores()
+    level = float(S.min()) + LIFT
+    here = _lexical(inst, S[grp.live], level)
+    slack = inst.budget_limit_usd - inst.cost(units)
+    move, value = None, here
+    for j in np.flatnonzero(units > inst.lower):
+        st.add(j, -1)
+        S1 = grp.scores()
+        table = np.tile(S1[grp.live], (inst.n_sites, 1))
+        col = np.cumsum(grp.live) - 1
+        np.add.at(table, (grp.site, col[grp.grp]), grp.delta_all())
+        ok = inst.room(st.units).fits_all(budget=False) & (inst.cost_usd <= slack + inst.cost_usd[j])
+        st.add(j, 1)
+        ok[j] = False
+        if not ok.any():
+            continue
+        worst = np.where(ok, table.min(axis=1), -np.inf)
+        lifted = np.minimum(table, level).sum(axis=1)
+        k = int(np.lexsort((-lifted, -worst))[0])
+        cand = (float(worst[k]), float(lifted[k]))
+        if cand[0] >= value[0] - 1e-12 and (cand[0] > value[0] + 1e-12 or cand[1] > value[1] + 1e-12):
+            move, value = (int(j), k), cand
+    return move
 
 
 def _best_swap(inst: Instance, st, units: np.ndarray, best: float) -> tuple[int, int] | None:

@@ -55,8 +55,8 @@ def solve_exact(inst: Instance, options: ExactOptions = ExactOptions(), start: n
         phases.lp_cut_loop(s)
     if s.lp_n is not None and inst.objective == "verified" and inst.verify is not None and not s.done():
         phases.verifier_split(s)
-    if s.lp_last is not None and s.lp_last.dual_values is not None and not s.done() and inst.objective != "verified" \
-            and not inst.has_parity:
+    if s.lp_last is not None and s.lp_last.dual_values is not None and not s.done() and inst.objective == "detection" \
+            and not inst.has_parity and not inst.has_segments:
         phases.covering_dp(s)
     if (s.lp_n is not None or s.relaxed is not None) and not s.done():
         phases.guided_plan(s)
@@ -71,7 +71,9 @@ def solve_exact(inst: Instance, options: ExactOptions = ExactOptions(), start: n
 
 def _solution(s: Search) -> Solution:
     elapsed = s.elapsed()
-    if s.gap() <= s.opts.gap + s.tuning.gap_tol:
+    if s.infeasible:
+        status = Status.INFEASIBLE
+    elif s.gap() <= s.opts.gap + s.tuning.gap_tol:
         status = Status.OPTIMAL
     elif stop_requested():
         status = Status.INTERRUPTED
@@ -80,7 +82,8 @@ def _solution(s: Search) -> Solution:
     pc, prog = s.pc, s.prog
     s.log.append({"cells": pc.cells if pc else None, "groups": pc.groups if pc else None,
                   "pieces": pc.K if pc else None, "cuts": prog.cuts if prog else 0})
-    return Solution(units=s.plan, objective=s.best, bound=max(s.upper, s.best), solver="exact", seconds=elapsed,
+    best = s.best if np.isfinite(s.best) else s.inst.score(s.plan)  # no plan met min_segment: the closest one
+    return Solution(units=s.plan, objective=best, bound=max(s.upper, best), solver="exact", seconds=elapsed,
                     status=status, log=s.log, bound_from=s.bound_from)
 
 

@@ -41,6 +41,7 @@ class Search:
     upper: float = np.inf
     log: list[dict] = field(default_factory=list)
     fits: np.ndarray | None = None     # sites whose one unit alone keeps the budget and caps
+    infeasible: bool = False           # the LP proved that no plan keeps every constraint
     ub_n: np.ndarray | None = None     # the program's upper bound on units per site
     pc: Pieces | None = None
     prog: Program | None = None
@@ -72,7 +73,7 @@ class Search:
         return relative_gap(self.best, self.upper)
 
     def done(self) -> bool:
-        return (self.gap() <= self.opts.gap + self.tuning.gap_tol or self.left() <= 0) or stop_requested()
+        return self.infeasible or (self.gap() <= self.opts.gap + self.tuning.gap_tol or self.left() <= 0) or stop_requested()
 
     def record(self, phase: str, units=None) -> None:
         """Keep `units` if it is feasible and better; log the phase with the plan and bound."""
@@ -92,8 +93,9 @@ def warm_plan(s: Search, start: np.ndarray | None) -> None:
     cands = [solve_greedy(s.inst)]
     if start is not None:
         cands.append(solve_greedy(s.inst, start=start))
-    first = max(cands, key=lambda c: c.objective)
-    s.plan, s.best = first.units.copy(), first.objective
+    first = max(cands, key=lambda c: (not s.inst.check(c.units), c.objective))
+    s.plan = first.units.copy()
+    s.best = first.objective if not s.inst.check(first.units) else -np.inf  # min_segment may be unmet
     s.bound(float(s.inst.share.sum()), "every violation detected")
     if first.bound is not None:
         s.bound(first.bound, first.bound_from)
@@ -122,6 +124,10 @@ def lp_cut_loop(s: Search) -> None:
         # until one LP is solved there is no bound at all: the first may take all but a reserve
         until = lp_until if s.lp_last is not None else max(lp_until, s.t0 + (1 - tn.lp_reserve) * s.limit)
         r = prog.lm.solve_lp(until - time.perf_counter())
+        if r.reason == "INFEASIBLE":  # only min_segment_detection can make it so: no plan meets it
+            s.infeasible = True
+            s.record("lp infeasible")
+            break
         if r.x is None:
             break
         if r.optimal:

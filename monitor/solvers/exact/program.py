@@ -22,6 +22,16 @@ puts z_k on the most available group in reach: w_k z_k rho_k, which is at least 
 once z_k <= g(u_k). No binary is needed: the reach rows are exact at integer n, so the cut
 loop, the MIP rounds and their bounds carry over unchanged.
 
+Worst segment and min_segment_detection. With S_g = sum_{k in g} w_k z_k / W_g (alpha_q x_kq
+for V) over the pieces of group g, worst_segment adds one column t and maximises it,
+
+    max t   s.t.  t <= S_g  for every group g,
+
+and min_segment_detection m adds S_g >= m to the objective's program. Both are relaxations of
+the true rows in the same way as the objective: a plan that keeps them in truth keeps them here
+with z at its true values. z may sit above the truth at a plan only until the cuts at that plan
+are added (they make z <= the true P there), so the MIP rounds never return a plan twice.
+
 Every cut holds for every integer plan (the proofs are in `monitor/solvers/outer.py`), so the
 optimum of any relaxation of this program is an upper bound on the best plan.
 """
@@ -55,7 +65,8 @@ class Program:
         self.HL = (pc.HL @ pc.V).tocsr() if self.direct else pc.HL
         self.lm = LinearModel()
         self.verified = pc.vk is not None
-        zobj = np.zeros(K) if self.verified else pc.w
+        self.worst = inst.objective == "worst_segment"
+        zobj = np.zeros(K) if self.verified or self.worst else pc.w
         self.n = self.lm.add_vars(inst.lower.astype(float), np.maximum(ub_n, inst.lower))
         if self.direct:  # rows over n: u = (H V) n
             self.H, sub = HV, (pc.sub @ pc.V).tocsr()
@@ -85,7 +96,35 @@ class Program:
         self.x = self._verify_rows() if self.verified else np.zeros(0, np.int64)
         if inst.has_parity and pc.side is not None:
             self._parity_rows(inst.max_side_gap)
+        self.t = self._segment_rows() if pc.group is not None else np.zeros(0, np.int64)
         self.cuts = 0
+
+    def _group_scores(self) -> tuple[sp.csr_matrix, np.ndarray]:
+        """The rows S_g over the columns that score pieces (z for D, x for V), and those columns."""
+        pc = self.pc
+        Wg = np.where(pc.group_weight > 0, pc.group_weight, 1.0)
+        if self.verified:
+            coef, grp, cols = pc.w[pc.vk] * pc.valpha / Wg[pc.group[pc.vk]], pc.group[pc.vk], np.asarray(self.x)
+        else:
+            coef, grp, cols = pc.w / Wg[pc.group], pc.group, np.asarray(self.z)
+        live = np.flatnonzero(pc.group_weight > 0)
+        at = np.searchsorted(live, grp)
+        n_cols = int(max(cols.max(initial=-1), np.asarray(self.z).max(initial=-1))) + 1
+        return sp.csr_matrix((coef, (at, cols)), shape=(len(live), n_cols)), live
+
+    def _segment_rows(self) -> np.ndarray:
+        """worst_segment: the column t <= S_g for every group, maximised; min_segment: S_g >= m."""
+        S, live = self._group_scores()
+        if self.inst.min_segment > 0:
+            self.lm.add_rows(S, self.inst.min_segment, np.inf)
+        if not self.worst:
+            return np.zeros(0, np.int64)
+        t = self.lm.add_vars(np.zeros(1), np.ones(1), obj=np.ones(1))
+        S = sp.hstack([-S, sp.csr_matrix((S.shape[0], int(t[0]) + 1 - S.shape[1]))]).tocsr()
+        S = S + sp.csr_matrix((np.ones(S.shape[0]), (np.arange(S.shape[0]), np.full(S.shape[0], int(t[0])))),
+                              shape=S.shape)
+        self.lm.add_rows(S, -np.inf, 0.0)
+        return t
 
     def _parity_rows(self, gap: float) -> None:
         """-gap <= S_A - S_B <= gap, with S_s = sum_{k on s} w_k z_k / W_s (alpha_q x_kq for V).
@@ -122,7 +161,8 @@ class Program:
         """The x variables of V and their rows: sum_q x_kq <= z_k and x_kq <= r_kq (see module doc)."""
         pc, J, K = self.pc, self.pc.n_sites, self.pc.K
         X = len(pc.vk)
-        x = self.lm.add_vars(np.zeros(X), np.ones(X), obj=pc.w[pc.vk] * pc.valpha)
+        obj = np.zeros(X) if self.inst.objective == "worst_segment" else pc.w[pc.vk] * pc.valpha
+        x = self.lm.add_vars(np.zeros(X), np.ones(X), obj=obj)
         before = len(self.n) + len(self.v)  # columns ahead of z
         sel = sp.csr_matrix((np.ones(X), (pc.vk, np.arange(X))), shape=(K, X))
         self.lm.add_rows(sp.hstack([sp.csr_matrix((K, before)), -sp.identity(K, format="csr"), sel]), -np.inf, 0.0)
@@ -191,7 +231,11 @@ class Program:
             ok = first[value[first] > 0]
             x[ok] = z[pc.vk[ok]]
             parts.append(x)
-        return np.concatenate(parts)
+        out = np.concatenate(parts)
+        if len(self.t):  # t at the worst group's score over z (or x)
+            S, _ = self._group_scores()
+            out = np.concatenate([out, [float((S @ out[:S.shape[1]]).min(initial=1.0))]])
+        return out
 
 
 def fix_by_reduced_cost(prog: Program, r, ub_n: np.ndarray, best: float) -> tuple[float, int]:

@@ -1,0 +1,29 @@
+"""What stands between a budget and min_segment_detection, for the error that says so."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..model.instance import Instance
+from .greedy import solve_greedy
+from .relax import frank_wolfe_bound
+from .segments import saturate
+
+BOUND_TIME_S = 2.0  # seconds for the worst_segment relaxation's bound in the message
+
+
+def shortfall(inst: Instance, proven: bool = False) -> str:
+    """Why no plan found meets min_segment: the best worst segment greedy reaches within the budget,
+    the most any plan can (the worst_segment relaxation's bound), and what greedy's plan that meets
+    it costs a year. `proven`: the exact solver's LP showed no plan meets it."""
+    worst = inst.with_objective("worst_segment")
+    worst = replace(worst, measure=inst.base, min_segment=0.0)
+    plan = solve_greedy(worst).units
+    reached = worst.worst_segment(plan)
+    bound = frank_wolfe_bound(worst, plan, inst.fits_alone(), BOUND_TIME_S).bound
+    rich = replace(worst, budget_usd=max(inst.budget_usd, 1.0) * 1e6)
+    meets, ok = saturate(rich, inst.lower, inst.min_segment)
+    costs = f"greedy meets it at ${rich.cost(meets):,.0f} a year" if ok else "no plan within the caps meets it at any budget"
+    why = "the LP proves no plan within the budget meets it" if proven else \
+        f"the best worst segment found is {100 * reached:.2f}%"
+    return f"{why} (no plan exceeds {100 * min(bound, 1.0):.2f}%); {costs}"
