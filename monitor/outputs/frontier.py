@@ -51,8 +51,7 @@ def frontier_md(res: FrontierResult) -> str:
     budgets = sorted({p.budget_usd for p in res.points})
     by = {(p.mix, p.budget_usd): p for p in res.points}
     cols = list(dict.fromkeys(x["name"] for x in res.baselines if x["budget_usd"] is not None))
-    key = "verified" if res.objective == "verified" else "detection"
-    got = {(x["name"], x["budget_usd"]): x[key] for x in res.baselines}
+    got = {(x["name"], x["budget_usd"]): _scored(x, res.objective) for x in res.baselines}
     if cols:
         lines += ["Beside the mixes, the baselines of monitor.baselines, scored by the same model: uniform_<asset> "
                   "spends the budget on one asset, evenly spaced.", ""]
@@ -65,7 +64,7 @@ def frontier_md(res: FrontierResult) -> str:
         above = [b for b in budgets if b >= bl["annual_usd"]]
         near = "" if not above else "; at " + _musd(above[0]) + " the frontier reaches " + ", ".join(
             f"{m.name} {pct(by[(m.name, above[0])].value)}" for m in res.mixes)
-        lines += ["", f"Baseline {bl['name']}: {_musd(bl['annual_usd'])} a year, {pct(bl[key])} "
+        lines += ["", f"Baseline {bl['name']}: {_musd(bl['annual_usd'])} a year, {pct(_scored(bl, res.objective))} "
                       f"{what}{near}."]
     for m in res.mixes:
         pts = res.of(m.name)
@@ -89,7 +88,14 @@ def frontier_md(res: FrontierResult) -> str:
 
 
 def _objective_words(res: FrontierResult) -> str:
-    return "verified detection" if res.objective == "verified" else "detection"
+    return {"verified": "verified detection", "worst_segment": "worst-segment detection"}.get(res.objective, "detection")
+
+
+def _scored(baseline: dict, objective: str):
+    """A baseline's figure by the sweep's objective."""
+    if objective == "worst_segment":
+        return baseline["worst_segment"]["detection"]
+    return baseline["verified" if objective == "verified" else "detection"]
 
 
 def write_frontier(out: str | Path, res: FrontierResult) -> list[Path]:

@@ -56,7 +56,7 @@ def baseline_points(model: ScenarioModel, budgets: list[float]) -> list[dict]:
             seen.add(bl.name)
             out.append({"name": bl.name, "budget_usd": None if fixed else b,
                         "annual_usd": bl.metrics["annual_usd"], "detection": bl.metrics["detection"],
-                        "verified": bl.metrics["verified"]})
+                        "verified": bl.metrics["verified"], "worst_segment": bl.metrics["worst_segment"]})
     return out
 
 
