@@ -17,6 +17,7 @@ from scipy.spatial import cKDTree
 
 from ..errors import InputError, Problem
 from . import hazards as hz
+from . import outages
 from .geometry import (
     CandidateSites,
     Cells,
@@ -103,7 +104,7 @@ def build_model(s: Scenario) -> ScenarioModel:
     cells = build_cells(s, geo)
     sites = build_sites(s, geo)
     W = violation_weights(s, cells, geo)
-    inst = build_instance(s, cells, sites, W, geo.length_km)
+    inst = outages.expand(build_instance(s, cells, sites, W, geo.length_km), *outages.outage_rows(s, geo, cells))
     check_mandates(s, inst)
     model = ScenarioModel(s, geo, cells, sites, inst, sides=side_names(s, geo), seconds=time.perf_counter() - t0)
     log.info("model: %s cells, %s candidate sites, %s nonzeros in %.2f s", f"{len(cells):,}", f"{len(sites):,}",

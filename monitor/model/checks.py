@@ -19,7 +19,7 @@ from .schema import SIDES, Scenario
 def check_scenario(s: Scenario) -> list[Problem]:
     """Every rule below, in order."""
     out: list[Problem] = []
-    for rule in (check_distances, check_line, check_zones, check_classes, check_hotspots, check_asset_names, check_sites,
+    for rule in (check_distances, check_line, check_zones, check_classes, check_hotspots, check_asset_names, check_outages, check_sites,
                  check_patrols, check_sensor_radius, check_budget, check_uncertain):
         out += rule(s)
     return out
@@ -109,6 +109,32 @@ def check_hotspots(s: Scenario) -> list[Problem]:
     names = [c.name for c in s.violations.classes]
     return [_p(s, f"hotspots[{h.name}].classes", c, "no such violation class")
             for h in s.hotspots for c in h.classes or [] if c not in names]
+
+
+MAX_OUTAGES = 8  # outages at most: a cell under k of them has up to 2^k states
+
+
+def check_outages(s: Scenario) -> list[Problem]:
+    """Outages name existing assets or kinds, one region each (a stretch, a circle or the whole line)."""
+    names = {a.name for a in s.assets} | {"sensor", "drone", "patrol"}
+    out = [_p(s, f"outages[{o.name}].assets", a, "no such asset or kind (sensor, drone, patrol)")
+           for o in s.outages for a in o.assets if a not in names]
+    for o in s.outages:
+        key = f"outages[{o.name}]"
+        stretch = (o.from_km, o.to_km)
+        circle = (o.lon, o.lat, o.radius_km)
+        if any(v is not None for v in stretch) and any(v is not None for v in circle):
+            out.append(_p(s, f"{key}.from_km", o.from_km, "give a stretch (from_km, to_km) or a circle "
+                                                          "(lon, lat, radius_km), not both"))
+        elif any(v is not None for v in stretch) and None in stretch:
+            out.append(_p(s, f"{key}.from_km", o.from_km, "a stretch needs both from_km and to_km"))
+        elif None not in stretch and o.to_km <= o.from_km:
+            out.append(_p(s, f"{key}.to_km", o.to_km, f"must be above from_km = {o.from_km:g}"))
+        elif any(v is not None for v in circle) and None in circle:
+            out.append(_p(s, f"{key}.radius_km", o.radius_km, "a circle needs lon, lat and radius_km"))
+    if len(s.outages) > MAX_OUTAGES:
+        out.append(_p(s, "outages", len(s.outages), f"at most {MAX_OUTAGES} outages (a cell under k has 2^k states)"))
+    return out + _duplicates(s, "outages", [o.name for o in s.outages])
 
 
 def check_asset_names(s: Scenario) -> list[Problem]:

@@ -33,6 +33,10 @@ and the objective is min_g S_g(n): what a violator who picks the least watched s
 With min_segment > 0 every plan must keep S_g(n) >= min_segment for every group (a constraint
 on the objective detection or verified, by its own measure).
 
+Outages (model/outages.py). With [[outages]], the rows of B, W and the R_c are (cell, outage
+state) pairs, W carrying the state's probability, so every formula above is the expectation over
+states; `fold` and `cell_W` take per-row arrays back to cells.
+
 Feasibility. A plan n keeps the budget when cost.n <= budget (1 + BUDGET_TOL): one relative
 tolerance, for the rounding of sums of costs, used everywhere a budget is compared.
 """
@@ -109,6 +113,9 @@ class Instance:
     per_class: bool = False               # worst segment over (segment, class) pairs, not segments
     measure: str = "detection"            # what worst_segment and min_segment measure: detection or verified
     min_segment: float = 0.0              # every group's score must reach this (0: no constraint)
+    row_cell: np.ndarray | None = None    # (rows,) with outages: the cell of each row (model/outages.py)
+    row_prob: np.ndarray | None = None    # (rows,) with outages: the probability of the row's state
+    row_down: np.ndarray | None = None    # (rows,) with outages: bit mask of the assets failed in the row's state
 
     @classmethod
     def from_arrays(cls, hazard, weights, cost_usd, budget_usd, share=None, observers=None,
@@ -139,6 +146,30 @@ class Instance:
     @property
     def n_sites(self) -> int:
         return self.B.shape[1]
+
+    @property
+    def n_cells(self) -> int:
+        """Cells of the zones: rows of B, or with outages the cells the rows belong to."""
+        return self.B.shape[0] if self.row_cell is None else int(self.row_cell.max(initial=-1)) + 1
+
+    def fold(self, X: np.ndarray) -> np.ndarray:
+        """A per-row array as per cell: sum over the cell's rows r of pi_r X[r] (the expectation over
+        outage states); X itself without outages."""
+        if self.row_cell is None:
+            return X
+        X = np.asarray(X, float)
+        flat = X.reshape(len(X), -1) * self.row_prob[:, None]
+        out = np.stack([np.bincount(self.row_cell, weights=flat[:, k], minlength=self.n_cells)
+                        for k in range(flat.shape[1])], axis=1)
+        return out.reshape((self.n_cells,) + X.shape[1:])
+
+    @property
+    def cell_W(self) -> np.ndarray:
+        """(cells, classes) violation weights per cell (the rows' W summed back; W itself without outages)."""
+        if self.row_cell is None:
+            return self.W
+        return np.stack([np.bincount(self.row_cell, weights=self.W[:, c], minlength=self.n_cells)
+                         for c in range(self.W.shape[1])], axis=1)
 
     def hazard(self, units: np.ndarray) -> np.ndarray:
         """U[i, c] = sum_j b[i, j] f[j, c] n[j]."""
@@ -248,10 +279,11 @@ class Instance:
             site_min=None if self.site_min is None else self.site_min[sites], asset_min=asset_min)
 
     def share_by_cell(self, X: np.ndarray) -> np.ndarray:
-        """Per cell, sum_c share_c w[i, c] X[i, c] / sum_c share_c w[i, c]: the share of its violations X holds."""
-        WS = self.W * self.share
+        """Per cell, sum_c share_c w[i, c] X[i, c] / sum_c share_c w[i, c]: the share of its violations X
+        (per row) holds, over outage states by their probability."""
+        WS = self.cell_W * self.share
         den = WS.sum(axis=1)
-        return np.where(den > 0, (WS * X).sum(axis=1) / np.where(den > 0, den, 1), 0.0)
+        return np.where(den > 0, (WS * self.fold(X)).sum(axis=1) / np.where(den > 0, den, 1), 0.0)
 
     @property
     def lower(self) -> np.ndarray:

@@ -47,9 +47,10 @@ def _binned(key: np.ndarray, num: np.ndarray, den: np.ndarray) -> tuple[np.ndarr
 def plan_metrics(model: ScenarioModel, units: np.ndarray) -> dict:
     """All metrics of a plan as a plain dict (the `metrics` object of plan.json)."""
     s, inst, cells = model.scenario, model.instance, model.cells
-    Us, Um = _hazards(model, units)
-    P = -np.expm1(-(Us + Um))
-    WS = inst.W * inst.share
+    Us, Um = _hazards(model, units)  # per row; folded to cells (over outage states) below
+    P = inst.fold(-np.expm1(-(Us + Um)))
+    W = inst.cell_W
+    WS = W * inst.share
     hit = WS * P
     D = float(hit.sum())
     names = [c.name for c in s.violations.classes]
@@ -67,16 +68,16 @@ def plan_metrics(model: ScenarioModel, units: np.ndarray) -> dict:
     ok = den > 0
     above = float(((num[ok] / den[ok]) >= s.metrics.target_detection).mean()) if ok.any() else 0.0
 
-    et = _time_to_detection(model, units, Us, Um)
+    et = inst.fold(_time_to_detection(model, units, Us, Um))
     mttd = float((WS * et).sum() / D) if D > 0 else None
-    mttd_class = {n_: (float((inst.W[:, c] * et[:, c]).sum() / (inst.W[:, c] * P[:, c]).sum())
-                       if (inst.W[:, c] * P[:, c]).sum() > 0 else None) for c, n_ in enumerate(names)}
+    mttd_class = {n_: (float((W[:, c] * et[:, c]).sum() / (W[:, c] * P[:, c]).sum())
+                       if (W[:, c] * P[:, c]).sum() > 0 else None) for c, n_ in enumerate(names)}
 
     out = {
         "detection": D,
-        "by_class": {n_: float((inst.W[:, c] * P[:, c]).sum()) for c, n_ in enumerate(names)},
+        "by_class": {n_: float((W[:, c] * P[:, c]).sum()) for c, n_ in enumerate(names)},
         "by_side": by_side,
-        **best_response(model, P, inst.verified_by_cell(units), Us + Um),
+        **best_response(model, P, inst.fold(inst.verified_by_cell(units)), inst.fold(Us + Um)),
         "segment_km": s.metrics.segment_km,
         "target_detection": s.metrics.target_detection,
         "line_share_above_target": above,
@@ -107,19 +108,20 @@ def _worst_stretch(model: ScenarioModel, WS: np.ndarray, X: np.ndarray, key: str
 
 
 def best_response(model: ScenarioModel, P: np.ndarray, PV: np.ndarray, U: np.ndarray) -> dict:
-    """What a violator who sees the plan would pick: the least watched segment (by detection, by
+    """(P, PV, U per cell.) What a violator who sees the plan would pick: the least watched segment (by detection, by
     verified detection, and per class), the least watched cell per class, and the zones' area no
     unit sees (summed hazard 0 for every class)."""
     inst, cells, names = model.instance, model.cells, model.instance.names.get("classes", [])
-    WS = inst.W * inst.share
+    W = inst.cell_W
+    WS = W * inst.share
     out = {"worst_segment": _worst_stretch(model, WS, P, "detection"),
            "worst_segment_verified": _worst_stretch(model, WS, PV, "verified"),
            "worst_segment_by_class": {}, "worst_cell_by_class": {}}
     for c, name in enumerate(names):
         wc = np.zeros_like(WS)
-        wc[:, c] = inst.W[:, c]
+        wc[:, c] = W[:, c]
         out["worst_segment_by_class"][name] = _worst_stretch(model, wc, P, "detection")
-        where = np.flatnonzero(inst.W[:, c] > 0)
+        where = np.flatnonzero(W[:, c] > 0)
         if len(where):
             i = int(where[np.argmin(P[where, c])])
             out["worst_cell_by_class"][name] = {"lon": round(float(cells.lon[i]), 6), "lat": round(float(cells.lat[i]), 6),
@@ -188,6 +190,7 @@ def scenario_size(model: ScenarioModel) -> dict:
             "line_file_outside_config": _outside_line_file(s),
             "scenarios": list(s._scenarios), "variants": list(s.variants),
             "cells": len(c), "candidate_sites": sites, "matrix_nonzeros": int(model.instance.B.nnz),
+            "outages": {o.name: o.share_of_time for o in s.outages}, "rows": int(model.instance.B.shape[0]),
             "hotspot_weight_share": hotspot_share(model), "build_seconds": model.seconds}
 
 
@@ -201,7 +204,7 @@ def hotspot_share(model: ScenarioModel) -> float | None:
     for h in s.hotspots:
         xy = np.concatenate(model.geometry.to_km([h.lon], [h.lat]))
         hit[np.asarray(tree.query_ball_point(xy, h.radius_km), int)] = True
-    return float((inst.W[hit] * inst.share).sum())
+    return float((inst.cell_W[hit] * inst.share).sum())
 
 
 def placements(model: ScenarioModel, units: np.ndarray) -> list[dict]:

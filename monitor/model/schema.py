@@ -315,6 +315,27 @@ class ObjectiveConfig(StrictModel):
     """Every segment (of metrics.segment_km) must reach this share of its violations, scored as the objective is (detection, or verified); 0 by default: no constraint."""
 
 
+class Outage(StrictModel):
+    name: Name
+    """Outage name (a jammer, a weather state, a strike)."""
+    share_of_time: Probability
+    """Share of the time the outage is on: the chance a violation happens under it (it lasts the whole violation)."""
+    assets: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
+    """Assets that fail, by name or by kind (sensor, drone, patrol): their units see, and verify, nothing in the region."""
+    from_km: NonNegative | None = None
+    """Start of the stretch of line it covers (km along the line); with to_km. Neither, nor a point: the whole line."""
+    to_km: Positive | None = None
+    """End of the stretch (km along the line)."""
+    lon: Lon | None = None
+    """Centre of a circular region (WGS84), with lat and radius_km, instead of a stretch."""
+    lat: Lat | None = None
+    """Latitude of the centre."""
+    radius_km: Positive | None = None
+    """Radius of the circular region: cells whose centroid lies within it."""
+    source: str = ""
+    """Where the figures come from, or the word estimate."""
+
+
 class Uncertain(StrictModel):
     key: Annotated[str, Field(min_length=1)]
     """A dotted key whose figure is an estimate (items by name: assets.ift.radius_km)."""
@@ -357,6 +378,8 @@ class Scenario(StrictModel):
     """What solvers maximise: [objective]."""
     uncertain: list[Uncertain] = []
     """Ranges of estimated figures, for `monitor sensitivity`: [[uncertain]]."""
+    outages: list[Outage] = []
+    """Correlated failures, each on a share of the time: [[outages]]; scores are expectations over their states."""
 
     # Filled by load_scenario, not by the file.
     source: str = Field(default="<memory>", exclude=True)

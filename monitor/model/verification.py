@@ -30,9 +30,9 @@ from .hazards import entry_table
 def verification_metrics(model: ScenarioModel, units: np.ndarray) -> dict:
     """V overall, by class and side; unreachable share; response mean and p90 (plan.json `metrics`)."""
     s, inst, cells = model.scenario, model.instance, model.cells
-    WS = inst.W * inst.share
-    P = inst.detection_by_cell(units)
-    VP = inst.verified_by_cell(units)
+    WS = inst.cell_W * inst.share  # per cell; P and VP over outage states by their probability
+    P = inst.fold(inst.detection_by_cell(units))
+    VP = inst.fold(inst.verified_by_cell(units))
     names = [c.name for c in s.violations.classes]
     by_side = {}
     for k, name in enumerate(model.sides):
@@ -45,7 +45,7 @@ def verification_metrics(model: ScenarioModel, units: np.ndarray) -> dict:
     D = float(det.sum())
     out = {
         "verified": float((WS * VP).sum()),
-        "verified_by_class": {n_: float((inst.W[:, c] * VP[:, c]).sum()) for c, n_ in enumerate(names)},
+        "verified_by_class": {n_: float((inst.cell_W[:, c] * VP[:, c]).sum()) for c, n_ in enumerate(names)},
         "verified_by_side": by_side,
         "verified_share_of_detected": float((WS * VP).sum()) / D if D > 0 else None,
         "detected_unreachable_share": float(det[~reach].sum()) / D if D > 0 else None,

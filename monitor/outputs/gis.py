@@ -42,10 +42,10 @@ def _feature(geom, props: dict) -> dict:
 def cells_geojson(model: ScenarioModel, units: np.ndarray) -> dict:
     """One polygon a cell, with its weight (share of all violations), detection and verified share."""
     s, c, inst = model.scenario, model.cells, model.instance
-    P = inst.detection_by_cell(units)
+    P = inst.fold(inst.detection_by_cell(units))  # per cell, over outage states
     det = detection_by_cell(model, units)
     ver = verified_share_by_cell(model, units)
-    weight = (inst.W * inst.share).sum(axis=1)
+    weight = (inst.cell_W * inst.share).sum(axis=1)
     polys = _lonlat(model, shapely.polygons(np.concatenate([c.corners_km, c.corners_km[:, :1]], axis=1)))
     names = [k.name for k in s.violations.classes]
     zones = [z.name for z in s.zones]

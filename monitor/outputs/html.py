@@ -42,7 +42,7 @@ def map_svg(model: ScenarioModel, units: np.ndarray) -> tuple[str, int]:
     """The map's SVG (in km, y flipped) and the number of features drawn."""
     c, s, st, inst = model.cells, model.scenario, model.sites, model.instance
     det = detection_by_cell(model, units)
-    P = inst.detection_by_cell(units)
+    P = inst.fold(inst.detection_by_cell(units))  # per cell, over outage states
     names = [k.name for k in s.violations.classes]
     fill = colours(det)
     cells = "".join(f'<polygon points="{_pts(c.corners_km[i])}" fill="{fill[i]}" data-i="{i}"/>' for i in range(len(c)))

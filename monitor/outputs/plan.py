@@ -78,10 +78,11 @@ def cells_csv(model: ScenarioModel, units: np.ndarray) -> str:
     """One row per cell: position, side, zone, area, weight_<class>, detection (overall), detection_<class>,
     verified (overall)."""
     s, c, inst = model.scenario, model.cells, model.instance
-    P = inst.detection_by_cell(units)
+    P = inst.fold(inst.detection_by_cell(units))  # per cell, over outage states
     det = detection_by_cell(model, units)
     ver = verified_share_by_cell(model, units)
     names = [k.name for k in s.violations.classes]
+    W = inst.cell_W
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["cell", "lon", "lat", "s_km", "offset_km", "side", "zone", "area_km2"]
@@ -90,7 +91,7 @@ def cells_csv(model: ScenarioModel, units: np.ndarray) -> str:
     for i in range(len(c)):
         w.writerow([i, f"{c.lon[i]:.6f}", f"{c.lat[i]:.6f}", f"{c.s_km[i]:.3f}", f"{c.offset_km[i]:.3f}",
                     model.sides[c.side[i]], zones[c.zone[i]], f"{c.area_km2[i]:.6f}"]
-                   + [f"{x:.6e}" for x in inst.W[i]] + [f"{det[i]:.9f}"] + [f"{x:.9f}" for x in P[i]]
+                   + [f"{x:.6e}" for x in W[i]] + [f"{det[i]:.9f}"] + [f"{x:.9f}" for x in P[i]]
                    + [f"{ver[i]:.9f}"])
     return buf.getvalue()
 

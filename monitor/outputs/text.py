@@ -223,6 +223,9 @@ def validate_text(source: str, size: dict) -> str:
               f"  matrix nonzeros  {size['matrix_nonzeros']:,}"]
     if hot is not None:
         lines.append(f"  at hotspots      {100 * hot:.1f}% of violations")
+    if size.get("outages"):
+        on = ", ".join(f"{k} {pct(v)} of the time" for k, v in size["outages"].items())
+        lines.append(f"  outages          {on} ({size['rows']:,} rows: cells by outage state)")
     lines.append(f"  budget           ${size['budget_usd']:,.0f} a year")
     if size.get("scenarios"):
         applied = f" (applied: {', '.join(size['variants'])})" if size.get("variants") else ""

@@ -55,6 +55,9 @@ _EPS = 1e-15
 ONLINE = "online bound (next-unit gains, knapsack)"  # the name of greedy's own bound in bound_from
 ONLINE_D = "online bound on detection (V <= D)"  # greedy's own bound when it maximises V
 ONLINE_GROUPS = "online bound per segment (next-unit gains, knapsack)"  # greedy's own bound on worst_segment
+LEVEL_STEP = 0.02  # min_segment: the levels greedy saturates to, from min_segment up
+LEVEL_MISSES = 3   # min_segment: stop after this many levels in a row that greedy cannot fill
+MUS = (0.01, 0.03, 0.1, 0.3, 1.0)  # min_segment: weights on the groups' shortfall in the Lagrangian greedy
 PARITY_TRIES = 16  # best-ratio units tried, per step, for one (or a pair) that keeps max_side_gap
 
 
@@ -172,14 +175,16 @@ def solve_greedy(inst: Instance, options: GreedyOptions = GreedyOptions(), start
     gains0 = st.all_gains()
     room = inst.room(st.units)
     mandated = fill_mandates(inst, st, room)
-    if inst.has_segments:  # the worst group first (saturate), then the rest by the expected score
-        raised = segments.raise_worst(inst, st.units) if inst.objective == "worst_segment" else \
-            segments.saturate(inst, st.units, inst.min_segment)[0]
-        mandated += int((raised - st.units).sum())
-        st, room = state_for(inst, raised), inst.room(raised)
     walk = _eager if inst.base == "verified" else _lazy
-    accepted, evaluations, status = walk(inst, st, room, t0, options.time_limit_s)
-    units = st.units.copy()
+    if inst.has_segments and inst.objective != "worst_segment":
+        units, accepted, evaluations, status = _over_levels(inst, st.units, walk, t0, options.time_limit_s)
+    else:
+        if inst.has_segments:  # the worst group first (saturate), then the rest by the expected score
+            raised = segments.raise_worst(inst, st.units)
+            mandated += int((raised - st.units).sum())
+            st, room = state_for(inst, raised), inst.room(raised)
+        accepted, evaluations, status = walk(inst, st, room, t0, options.time_limit_s)
+        units = st.units.copy()
     objective = inst.score(units)
     if inst.objective == "verified" and start is None and inst.verify is not None and not inst.has_segments:
         other, value = verifiers_first(inst)
@@ -199,6 +204,38 @@ def solve_greedy(inst: Instance, options: GreedyOptions = GreedyOptions(), start
                    log=[{"accepted": accepted + mandated, "evaluations": evaluations}], bound_from=bound_from)
     log.debug("greedy: %d units in %.2f s, plan %.6f, bound %.6f", accepted, sol.seconds, objective, sol.bound)
     return sol
+
+
+def _over_levels(inst: Instance, units: np.ndarray, walk, t0: float, limit: float | None):
+    """min_segment m: the best plan that keeps it among two families, each filled by the objective.
+
+    - Saturate every group to a level L >= m first, for L = m, m + LEVEL_STEP, ... (at m itself it
+      often buys many cheap units that just reach it; a higher L buys fewer, stronger ones), until
+      LEVEL_MISSES levels in a row fail after one has succeeded, or L passes 1.
+    - Greedy on the Lagrangian score + mu sum_g min(S_g, m) for mu in MUS: for small mu the
+      objective's own plan, nudged where a group falls short.
+    """
+    cands, accepted, evaluations, status = [], 0, 0, Status.FEASIBLE
+    misses, level = 0, inst.min_segment
+    while level <= 1.0 + 1e-12 and misses < LEVEL_MISSES and _stop(t0, limit) is None:
+        raised, reached = segments.saturate(inst, units, min(level, 1.0))
+        if reached:
+            st = state_for(inst, raised)
+            a, e, status = walk(inst, st, inst.room(raised), t0, limit)
+            accepted, evaluations = accepted + a, evaluations + e
+            cands.append(st.units.copy())
+            misses = 0
+        elif cands:
+            misses += 1
+        level += LEVEL_STEP
+    for mu in MUS:
+        if _stop(t0, limit) is not None:
+            break
+        cands.append(segments.saturate(inst, units, inst.min_segment, mu=mu)[0])
+    ok = [c for c in cands if not inst.check(c)]
+    if not ok:  # no plan kept min_segment: the one that comes closest
+        return segments.raise_worst(inst, units), accepted, evaluations, status
+    return max(ok, key=inst.score), accepted, evaluations, status
 
 
 def keep_parity(inst: Instance, units: np.ndarray) -> tuple[np.ndarray, float]:

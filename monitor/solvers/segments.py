@@ -31,6 +31,7 @@ groups' detection bounds the worst group's V.
 from __future__ import annotations
 
 import heapq
+from dataclasses import replace
 
 import numpy as np
 
@@ -83,20 +84,26 @@ def truncated(S: np.ndarray, g: np.ndarray, d: np.ndarray, level: float) -> floa
     return float((np.minimum(S[g] + d, level) - np.minimum(S[g], level)).sum())
 
 
-def saturate(inst: Instance, units: np.ndarray, level: float) -> tuple[np.ndarray, bool]:
+def saturate(inst: Instance, units: np.ndarray, level: float, mu: float | None = None) -> tuple[np.ndarray, bool]:
     """Lazy greedy per dollar on F_level from `units` until every group reaches `level` or nothing
-    fits; the plan and whether every group reached it."""
+    fits; the plan and whether every group reached it.
+
+    With `mu`, on the expected score plus mu F_level instead (submodular for detection too), to the
+    end of the budget: a Lagrangian form of "maximise the score with every group at the level".
+    """
     st = state_for(inst, units)
     room = inst.room(st.units)
     grp = Groups(inst, st)
     S = grp.scores()
     target = level - 1e-12
-    if (S >= target).all():
+    if mu is None and (S >= target).all():
         return st.units.copy(), True
     cost = np.maximum(inst.cost_usd, 1e-9)
     d = grp.delta_all()
     gain0 = np.bincount(grp.site, weights=np.minimum(S[grp.grp] + d, level) - np.minimum(S[grp.grp], level),
                         minlength=inst.n_sites)
+    if mu is not None:
+        gain0 = mu * gain0 + np.bincount(grp.site, weights=d * grp.weight[grp.grp], minlength=inst.n_sites)
     heap = [(-gain0[j] / cost[j], int(j), 0) for j in np.flatnonzero(gain0 > _EPS)]
     heapq.heapify(heap)
     accepted = 0
@@ -106,6 +113,8 @@ def saturate(inst: Instance, units: np.ndarray, level: float) -> tuple[np.ndarra
             continue
         g, dj = grp.delta_site(j)
         value = truncated(S, g, dj, level)
+        if mu is not None:
+            value = mu * value + float(dj @ grp.weight[g])
         if stamp != accepted:
             if value > _EPS:
                 heapq.heappush(heap, (-value / cost[j], j, accepted))
@@ -114,7 +123,7 @@ def saturate(inst: Instance, units: np.ndarray, level: float) -> tuple[np.ndarra
         room.add(j)
         S[g] += dj
         accepted += 1
-        if (S >= target).all():
+        if mu is None and (S >= target).all():
             return st.units.copy(), True
         heapq.heappush(heap, (neg, j, -1))
     return st.units.copy(), bool((S >= target).all())
@@ -139,6 +148,7 @@ def raise_worst(inst: Instance, units: np.ndarray, hi: float = 1.0) -> np.ndarra
 
 def group_bound(inst: Instance, units: np.ndarray) -> float:
     """min_g [D_g(S) + knapsack_g]: a bound on every feasible plan's worst group (module doc)."""
+    inst = replace(inst, measure="detection")  # the groups' detection, which bounds their V too
     st = CoverageState(inst, units)
     grp = Groups(inst, st)
     S = grp.scores()

@@ -80,7 +80,8 @@ class _Force:
         teams = int(force.units.sum())
         patrols = teams * a.patrols_per_day
         patrol_km = patrols * a.patrol_km
-        per_hour = np.asarray(model.instance.B @ np.where(model.sites.asset == ai, force.units, 0).astype(float))
+        inst = model.instance
+        per_hour = inst.fold(np.asarray(inst.B @ np.where(model.sites.asset == ai, force.units, 0).astype(float)))
         reached = per_hour > 0
         area_in = float(cells.area_km2[reached].sum())
         passes_in = float(24 * (cells.area_km2 * per_hour)[reached].sum() / area_in) if area_in > 0 else 0.0

@@ -244,7 +244,7 @@ def residual_weight(model: Model, units: np.ndarray) -> np.ndarray:
     """Per cell, the share of all violations there that the plan's sensors miss: sum_c share_c w exp(-U_s)."""
     inst = model.instance
     Us = inst.hazard(np.where(inst.is_sensor, np.asarray(units, float), 0.0))
-    return (inst.W * inst.share * np.exp(-Us)).sum(axis=1)
+    return (inst.cell_W * inst.share * inst.fold(np.exp(-Us))).sum(axis=1)  # per cell, over outage states
 
 
 def build_schedule(model: Model, units: np.ndarray, time_limit_s: float = DEFAULT_TIME_LIMIT_S) -> Schedule:

@@ -66,6 +66,14 @@ class Draws:
     start_h: np.ndarray
     xy_km: np.ndarray
     tau_h: np.ndarray
+    row: np.ndarray | None = None   # the row of the instance (the cell and, with outages, its state); the cell by default
+    down: np.ndarray | None = None  # bit mask of the assets failed in that state; 0 by default (no outages)
+
+    def __post_init__(self):
+        if self.row is None:
+            self.row = self.cell
+        if self.down is None:
+            self.down = np.zeros(len(self.cell), np.int64)
 
 
 def draw_violations(model: Model, n: int, days: float, rng: np.random.Generator) -> Draws:
@@ -77,18 +85,20 @@ def draw_violations(model: Model, n: int, days: float, rng: np.random.Generator)
     inst, cells = model.instance, model.cells
     share = np.cumsum(inst.share)
     cls = np.minimum(np.searchsorted(share / share[-1], rng.random(n), side="right"), len(share) - 1)
-    cell = np.empty(n, np.int64)
+    row = np.empty(n, np.int64)
     u = rng.random(n)
-    for c in range(len(share)):
+    for c in range(len(share)):  # a row by its weight: the cell, and with outages the state (W holds pi_s)
         sel = cls == c
         cum = np.cumsum(inst.W[:, c])
-        cell[sel] = np.minimum(np.searchsorted(cum / cum[-1], u[sel], side="right"), len(cum) - 1)
+        row[sel] = np.minimum(np.searchsorted(cum / cum[-1], u[sel], side="right"), len(cum) - 1)
+    cell = row if inst.row_cell is None else inst.row_cell[row]
+    down = np.zeros(n, np.int64) if inst.row_down is None else inst.row_down[row]
     start = rng.random(n) * 24.0 * days
     a, b = rng.random((2, n))
     q = cells.corners_km[cell]
     xy = (((1 - a) * (1 - b))[:, None] * q[:, 0] + (a * (1 - b))[:, None] * q[:, 1]
           + (a * b)[:, None] * q[:, 2] + ((1 - a) * b)[:, None] * q[:, 3])
-    return Draws(cell, cls, start, xy, inst.duration_h[cls])
+    return Draws(cell, cls, start, xy, inst.duration_h[cls], row, down)
 
 
 def _pairs(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -140,13 +150,13 @@ class Detectors:
 
     def sensors(self, d: Draws, rng: np.random.Generator) -> np.ndarray:
         """Whether some sensor sees each violation (at its start)."""
-        v, pos = _pairs(self.sensor.indptr, d.cell)
+        v, pos = _pairs(self.sensor.indptr, d.row)
         seen = rng.random(len(v)) < self.sensor_q[self.sensor.indices[pos], d.cls[v]]
         return np.bincount(v[seen], minlength=len(d.cell)) > 0
 
     def random_search(self, d: Draws, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """(time to detection, passes) of each violation under random search; inf when not seen."""
-        v, pos = _pairs(self.mobile.indptr, d.cell)
+        v, pos = _pairs(self.mobile.indptr, d.row)
         k = rng.poisson(self.mobile.data[pos] * d.tau_h[v])
         seen = rng.binomial(k, self.mobile_p[self.mobile.indices[pos], d.cls[v]])
         hit = seen > 0
@@ -218,6 +228,7 @@ class _RouteIndex:
         t_first = h + 24.0 * np.ceil((t0 - h) / 24.0)
         m = np.maximum(np.ceil((t0 + tau - t_first) / 24.0), 0)      # k >= 0 with t_first + 24 k < start + tau
         q = self.q[seg["asset"][k].astype(int), d.cls[v]]
+        q = np.where((d.down[v] >> seg["asset"][k].astype(np.int64)) & 1, 0.0, q)  # its asset is out in this state
         misses = rng.geometric(np.where(q > 0, q, 1.0)) - 1          # failures before the first seen recurrence
         hit = (q > 0) & (misses < m)
         t = t_first[hit] + 24.0 * misses[hit] - t0[hit]
@@ -292,13 +303,14 @@ def simulate_plan(model: Model, units: np.ndarray, n: int | None = 1_000_000, da
     if mode == "schedule" and schedule is None:
         schedule = build_schedule(model, units)
     det = Detectors(model, units, schedule if mode == "schedule" else None)
-    cols = {k: [] for k in ("cls", "cell", "t_random", "passes_random", "t_sched", "passes_sched", "in_view")}
+    cols = {k: [] for k in ("cls", "cell", "row", "t_random", "passes_random", "t_sched", "passes_sched", "in_view")}
     for lo in range(0, N, CHUNK):
         d = draw_violations(model, min(CHUNK, N - lo), days, g_draw)
         at_once = np.where(det.sensors(d, g_sensor), 0.0, np.inf)
         t_r, x_r = det.random_search(d, g_random)
         cols["cls"].append(d.cls)
         cols["cell"].append(d.cell)
+        cols["row"].append(d.row)
         cols["t_random"].append(np.minimum(at_once, t_r))
         cols["passes_random"].append(x_r)
         if mode == "schedule":
@@ -311,6 +323,7 @@ def simulate_plan(model: Model, units: np.ndarray, n: int | None = 1_000_000, da
     arr = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in cols.items()}
     arr["cls"] = arr["cls"].astype(np.int64)
     arr["cell"] = arr["cell"].astype(np.int64)
+    arr["row"] = arr["row"].astype(np.int64)
     main = "t_sched" if mode == "schedule" else "t_random"
     doc = {"scenario": s.name, "mode": mode, "seed": seed, "days": days, "violations": N,
            "violations_poisson": n is None, "expected_violations_in_horizon": expected_in_horizon}
@@ -327,7 +340,7 @@ def simulate_plan(model: Model, units: np.ndarray, n: int | None = 1_000_000, da
 
 def _passes(model: Model, det: Detectors, arr: dict) -> dict:
     """Among violations where patrols or drones reach: mean passes while they last, share passed at least once."""
-    reach = det.in_reach[arr["cell"]]
+    reach = det.in_reach[arr["row"]]
     view = arr["in_view"].astype(bool)
     names = [c.name for c in model.scenario.violations.classes]
 
