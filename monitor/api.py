@@ -42,6 +42,7 @@ from .outputs import tables, text
 from .outputs.plan import plan_document, solver_record, write_plan
 from .reading import parse_json, read_text
 from .solvers import stop
+from .solvers.shortfall import min_segment_unmet
 from .solvers.solution import check_time_limit
 from .studies import baselines
 from .studies.calibration import calibrate as calibrate_force
@@ -56,7 +57,7 @@ DEADLINE_RESERVE_S = 2.0     # of a deadline, kept for the baselines and the out
 DEADLINE_RESERVE_SHARE = 0.1  # ... or this share of what is left, whichever is more
 MAX_DRAWS = 100_000_000  # violations a simulation draws at most: about 100 s on this project's machine
 FLAGS = {"budget.annual_usd": "--budget-usd", "seed": "--seed", "objective.name": "--objective",
-         "objective.min_segment_detection": "--min-segment-detection"}  # overrides the verbs set, by the flag that sets them
+         "objective.min_segment_detection": "--min-segment-detection", "metrics.losses": "--losses"}  # overrides the verbs set, by the flag that sets them
 
 
 def scenario(config: str | Path | Scenario, overrides: dict | None = None, scenarios: list[str] | None = None,
@@ -176,13 +177,11 @@ def solve(config: str | Path | Scenario, budget_usd: float | None = None, solver
 
 def _check_min_segment(model: ScenarioModel, sol) -> None:
     """An InputError naming objective.min_segment_detection when the plan leaves a segment below it."""
-    inst, s = model.instance, model.scenario
-    if inst.min_segment <= 0 or inst.worst_segment(sol.units) >= inst.min_segment - 1e-9:
-        return
-    from .solvers.shortfall import shortfall
-    why = shortfall(inst, proven=sol.status == "infeasible")
-    raise InputError([Problem(f"cannot be met within budget.annual_usd = {inst.budget_usd:,.0f}: {why}",
-                              s.source, "objective.min_segment_detection", s.objective.min_segment_detection)])
+    why = min_segment_unmet(model.instance, sol.units, sol.status)
+    if why is not None:
+        s = model.scenario
+        raise InputError([Problem(f"cannot be met within budget.annual_usd = {model.instance.budget_usd:,.0f}: {why}",
+                                  s.source, "objective.min_segment_detection", s.objective.min_segment_detection)])
 
 
 @dataclass

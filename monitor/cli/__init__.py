@@ -104,7 +104,7 @@ def _solve(args) -> int:
 
 
 def _evaluate(args) -> int:
-    res = api.evaluate(_scenario(args), args.plan)
+    res = api.evaluate(_scenario(args, **{"metrics.losses": args.losses}), args.plan)
     _print(res, args.json)
     return _strict(args, res.problems)
 

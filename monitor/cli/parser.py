@@ -113,6 +113,8 @@ def _add_evaluate(sub, common) -> None:
     e.add_argument("config", help="scenario file (TOML)")
     e.add_argument("plan", help="plan.json written by `monitor solve` (or edited)")
     e.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    e.add_argument("--losses", type=_whole_number(0), metavar="K", help="detection after the worst 1..K units "
+                   "lost, exhaustive where few sets exist, else greedy, with a bound (overrides metrics.losses)")
     e.add_argument("--strict", action="store_true", help="exit with status 1 if the plan breaks the budget or a cap")
 
 

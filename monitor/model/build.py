@@ -160,22 +160,26 @@ def build_instance(s: Scenario, cells: Cells, sites: CandidateSites, W: np.ndarr
         site_cap=np.where(existing, 1, np.array([s.assets[k].max_units_per_site for k in a_of], int)),
         site_asset=a_of.astype(int),
         asset_cap=np.array([big if a.max_units is None else a.max_units for a in s.assets], np.int64),
-        budget_usd=s.budget.annual_usd,
+        budget_usd=s.budget.annual_usd, cell_side=cells.side.astype(np.int8),
         max_observers=np.inf if s.budget.max_observers is None else s.budget.max_observers,
-        cell_side=cells.side.astype(np.int8),
         max_side_gap=np.inf if s.budget.max_side_gap is None else s.budget.max_side_gap,
         is_sensor=np.array([s.assets[k].kind == "sensor" for k in a_of], bool),
         duration_h=np.array([c.duration_h for c in s.violations.classes]),
         names={"classes": [c.name for c in s.violations.classes], "assets": [a.name for a in s.assets]},
         verify=Verification(R=[r.astype(bool).astype(float).tocsc() for r in R], group=group,
                             alpha=np.array(alpha, float)) if alpha else None,
-        objective=s.objective.name,
-        cell_segment=segment_index(cells.s_km, float(cells.s_km.max(initial=0.0)) if length_km is None else length_km,
-                                   s.metrics.segment_km),
-        per_class=s.objective.per_class, measure=s.objective.measure, min_segment=s.objective.min_segment_detection,
+        **_objective(s, cells, length_km),
         site_min=existing.astype(int),
         asset_min=np.array([a.min_units for a in s.assets], np.int64),
     )
+
+
+def _objective(s: Scenario, cells: Cells, length_km: float | None) -> dict:
+    """The instance's objective and the segments its worst_segment and min_segment_detection use."""
+    L = float(cells.s_km.max(initial=0.0)) if length_km is None else length_km
+    o = s.objective
+    return {"objective": o.name, "cell_segment": segment_index(cells.s_km, L, s.metrics.segment_km),
+            "per_class": o.per_class, "measure": o.measure, "min_segment": o.min_segment_detection}
 
 
 def _useless_sites(s: Scenario, a, site_index: np.ndarray, j: np.ndarray, n_sites: int) -> list[Problem]:

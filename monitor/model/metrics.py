@@ -28,6 +28,7 @@ from scipy.spatial import cKDTree
 
 from .build import ScenarioModel
 from .geometry import segment_index
+from .losses import worst_losses
 from .schema import SIDES
 from .verification import verification_metrics
 
@@ -86,6 +87,7 @@ def plan_metrics(model: ScenarioModel, units: np.ndarray) -> dict:
         "mean_time_to_detection_h": mttd,
         "mean_time_to_detection_h_by_class": mttd_class,
     }
+    out["losses"] = lost_units(model, units)
     out.update(verification_metrics(model, units))
     out.update(staff_and_effort(model, units))
     return out
@@ -131,6 +133,17 @@ def best_response(model: ScenarioModel, P: np.ndarray, PV: np.ndarray, U: np.nda
     area = float(cells.area_km2.sum())
     out["unseen_area_share"] = float(cells.area_km2[blind].sum() / area) if area > 0 else 0.0
     return out
+
+
+def lost_units(model: ScenarioModel, units: np.ndarray) -> list[dict]:
+    """Detection after the worst 1..metrics.losses units lost (`losses.py`), the sites named."""
+    st = model.sites
+    found = worst_losses(model.instance, units, model.scenario.metrics.losses)
+    for rec in found:
+        rec["lost"] = [{"asset": model.scenario.assets[st.asset[j]].name, "site": int(st.index[j]),
+                        "s_km": round(float(st.s_km[j]), 3), "side": model.sides[st.side[j]]}
+                       for j in rec.pop("lost_sites")]
+    return found
 
 
 def _time_to_detection(model: ScenarioModel, units: np.ndarray, Us: np.ndarray, Um: np.ndarray) -> np.ndarray:

@@ -302,6 +302,8 @@ class MetricsConfig(StrictModel):
     """Length of the segments for the worst-segment metric."""
     target_detection: Probability = 0.5
     """Detection a stretch of line must reach to count as covered."""
+    losses: Annotated[int, Field(ge=0, le=50, strict=True)] = 3
+    """Report detection after the worst 1..losses units lost (0: none)."""
 
 
 class ObjectiveConfig(StrictModel):

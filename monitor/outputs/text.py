@@ -37,6 +37,7 @@ def summary_rows(doc: dict) -> list[tuple[str, str]]:
         ("least watched cell by class", ", ".join(f"{k} km {v['s_km']:.1f} {v['side']}: {pct(v['detection'])}"
                                                  for k, v in m["worst_cell_by_class"].items())),
         ("zones' area no unit sees", pct(m["unseen_area_share"])),
+        *([(f"detection after the worst 1-{len(m['losses'])} units lost", _losses(m["losses"]))] if m.get("losses") else []),
         (f"line at or above {pct(m['target_detection'])}", pct(m["line_share_above_target"])),
         ("detected a year", f"{m['detected_per_year']:,.0f} of {m['violations_per_year']:,.0f}"),
         ("mean time to detection", "n/a" if mttd is None else f"{mttd:.2f} h"),
@@ -47,6 +48,12 @@ def summary_rows(doc: dict) -> list[tuple[str, str]]:
         ("patrols a day / drone flight hours a day", f"{m['patrols_per_day']:g} / {m['drone_flight_hours_per_day']:g}"),
         ("units", units),
     ]
+
+
+def _losses(found: list[dict]) -> str:
+    """Detection after each k worst losses, how it was found, and the bound below it."""
+    return "; ".join(f"{r['k']}: {pct(r['detection'])} ({r['method']}; at least {pct(r['detection_at_least'])})"
+                     for r in found)
 
 
 def _worst(m: dict) -> str:

@@ -44,8 +44,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model.instance import Instance
-from . import segments
 from .relax import certify, knapsack_max
+from .segments import group_bound, raise_worst, saturate
 from .solution import Solution, Status, check_time_limit, option_problem
 from .state import CoverageState, state_for
 from .stop import requested as stop_requested
@@ -89,7 +89,7 @@ def online_bound(inst: Instance, units: np.ndarray) -> tuple[float, str]:
     """Greedy's own bound at plan `units`: the knapsack bound of D, which bounds V too (V <= D); for
     worst_segment the groups' knapsack bound (`segments.group_bound`)."""
     if inst.objective == "worst_segment":
-        return segments.group_bound(inst, units), ONLINE_GROUPS
+        return group_bound(inst, units), ONLINE_GROUPS
     bound = knapsack_bound(inst, CoverageState(inst, units))
     return bound, (ONLINE_D if inst.base == "verified" else ONLINE)
 
@@ -180,7 +180,7 @@ def solve_greedy(inst: Instance, options: GreedyOptions = GreedyOptions(), start
         units, accepted, evaluations, status = _over_levels(inst, st.units, walk, t0, options.time_limit_s)
     else:
         if inst.has_segments:  # the worst group first (saturate), then the rest by the expected score
-            raised = segments.raise_worst(inst, st.units)
+            raised = raise_worst(inst, st.units)
             mandated += int((raised - st.units).sum())
             st, room = state_for(inst, raised), inst.room(raised)
         accepted, evaluations, status = walk(inst, st, room, t0, options.time_limit_s)
@@ -218,7 +218,7 @@ def _over_levels(inst: Instance, units: np.ndarray, walk, t0: float, limit: floa
     cands, accepted, evaluations, status = [], 0, 0, Status.FEASIBLE
     misses, level = 0, inst.min_segment
     while level <= 1.0 + 1e-12 and misses < LEVEL_MISSES and _stop(t0, limit) is None:
-        raised, reached = segments.saturate(inst, units, min(level, 1.0))
+        raised, reached = saturate(inst, units, min(level, 1.0))
         if reached:
             st = state_for(inst, raised)
             a, e, status = walk(inst, st, inst.room(raised), t0, limit)
@@ -231,10 +231,10 @@ def _over_levels(inst: Instance, units: np.ndarray, walk, t0: float, limit: floa
     for mu in MUS:
         if _stop(t0, limit) is not None:
             break
-        cands.append(segments.saturate(inst, units, inst.min_segment, mu=mu)[0])
+        cands.append(saturate(inst, units, inst.min_segment, mu=mu)[0])
     ok = [c for c in cands if not inst.check(c)]
     if not ok:  # no plan kept min_segment: the one that comes closest
-        return segments.raise_worst(inst, units), accepted, evaluations, status
+        return raise_worst(inst, units), accepted, evaluations, status
     return max(ok, key=inst.score), accepted, evaluations, status
 
 

@@ -157,8 +157,7 @@ class Pieces:
         shape = (K, NV)
         umax = np.bincount(pk, weights=hi * kmax[pv], minlength=K)
         lat = lo == hi
-        more = {**(_reach_rows(inst, merged, gi, ci) if verified else {}), **_sides(inst, inv, n_groups, gi),
-                **_groups(inst, inv, n_groups, gi, ci, WS[gi, ci])}
+        more = {**(_reach_rows(inst, merged, gi, ci) if verified else {}), **_parts(inst, inv, n_groups, gi, ci, WS)}
         return cls(n_sites=J, V=V, H=sp.csr_matrix((f, (pk, pv)), shape=shape), w=WS[gi, ci], **more,
                    sub=sp.csr_matrix((f * ratio, (pk, pv)), shape=shape), z_max=g(umax),
                    HL=sp.csr_matrix((f[lat], (pk[lat], pv[lat])), shape=shape),
@@ -257,6 +256,11 @@ def _merge_key(inst: Instance, verified: bool) -> sp.csr_matrix:
     if inst.has_segments:
         blocks.append(sp.csr_matrix((inst.cell_segment.astype(float) + 1.0)[:, None]))
     return sp.hstack(blocks).tocsr() if len(blocks) > 1 else sp.csr_matrix(inst.B)
+
+
+def _parts(inst: Instance, inv: np.ndarray, n_groups: int, gi: np.ndarray, ci: np.ndarray, WS: np.ndarray) -> dict:
+    """Pieces' sides (with max_side_gap) and groups (with segments), and their shares of all violations."""
+    return {**_sides(inst, inv, n_groups, gi), **_groups(inst, inv, n_groups, gi, ci, WS[gi, ci])}
 
 
 def _sides(inst: Instance, inv: np.ndarray, n_groups: int, gi: np.ndarray) -> dict:

@@ -27,3 +27,10 @@ def shortfall(inst: Instance, proven: bool = False) -> str:
     why = "the LP proves no plan within the budget meets it" if proven else \
         f"the best worst segment found is {100 * reached:.2f}%"
     return f"{why} (no plan exceeds {100 * min(bound, 1.0):.2f}%); {costs}"
+
+
+def min_segment_unmet(inst: Instance, units, status: str) -> str | None:
+    """Why the plan leaves a segment below min_segment (see `shortfall`), or None when it does not."""
+    if inst.min_segment <= 0 or inst.worst_segment(units) >= inst.min_segment - 1e-9:
+        return None
+    return shortfall(inst, proven=status == "infeasible")

@@ -26,8 +26,8 @@ import numpy as np
 from ..model.instance import Instance
 from .greedy import GreedyOptions, online_bound, solve_greedy
 from .relax import certify
+from .segments import Groups
 from .solution import Solution, Status, check_time_limit, option_problem
-from . import segments
 from .state import state_for
 from .stop import requested as stop_requested
 
@@ -114,7 +114,7 @@ def _best_worst_swap(inst: Instance, units: np.ndarray) -> tuple[int, int] | Non
     """The swap (a unit from j to k) best by (worst group, sum_g min(S_g, worst + LIFT)), if it beats
     the plan's own; None at a local optimum. A dense (sites x groups) table of deltas per placed unit."""
     st = state_for(inst, units)
-    grp = segments.Groups(inst, st)
+    grp = Groups(inst, st)
     S = grp.scores()
     level = float(S.min()) + LIFT
     here = _lexical(inst, S[grp.live], level)
