@@ -231,8 +231,9 @@ def validate_text(source: str, size: dict) -> str:
     if hot is not None:
         lines.append(f"  at hotspots      {100 * hot:.1f}% of violations")
     if size.get("outages"):
-        on = ", ".join(f"{k} {pct(v)} of the time" for k, v in size["outages"].items())
-        lines.append(f"  outages          {on} ({size['rows']:,} rows: cells by outage state)")
+        on = ", ".join(f"{k} {pct(v)} of the time" if v > 0 else f"{k} off" for k, v in size["outages"].items())
+        rows = f" ({size['rows']:,} rows: cells by outage state)" if size["rows"] > size["cells"] else ""
+        lines.append(f"  outages          {on}{rows}")
     lines.append(f"  budget           ${size['budget_usd']:,.0f} a year")
     if size.get("scenarios"):
         applied = f" (applied: {', '.join(size['variants'])})" if size.get("variants") else ""

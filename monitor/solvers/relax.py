@@ -36,6 +36,7 @@ LINE_STEPS = 30  # bisection steps of the line search (each a pass over cells, n
 STALL_ITERS = 10  # stop when the bound has not fallen by STALL_TOL (relative) in this many steps
 STALL_TOL = 1e-5
 SOFT_T0, SOFT_T1, SOFT_DECAY = 0.05, 0.002, 0.93  # the soft-min's temperature (share points) over the steps
+SOFT_STALL = 60  # stop once the bound has not fallen by STALL_TOL in this many steps (the soft-min moves slowly)
 AVG_KEEP = 0.95  # the running average of the Lagrangian weights keeps this much of the last one each step
 
 
@@ -116,7 +117,7 @@ def worst_segment_bound(inst: Instance, start: np.ndarray, fits: np.ndarray, tim
         S = np.bincount(G.ravel(), weights=(WS0 * f.cell_values(y)).ravel(), minlength=len(Wg))
         return np.where(live, S / np.where(live, Wg, 1.0), np.inf)
 
-    best, steps, temp, avg = np.inf, 0, SOFT_T0, None
+    best, steps, temp, avg, since, ref = np.inf, 0, SOFT_T0, None, 0, np.inf
     while True:
         S = scores(x)
         lam = np.where(live, np.exp(-(S - S[live].min()) / temp), 0.0) if live.any() else np.zeros_like(S)
@@ -129,7 +130,11 @@ def worst_segment_bound(inst: Instance, start: np.ndarray, fits: np.ndarray, tim
             best = min(best, value + float(grad @ (s - x)))
         steps += 1
         temp = max(temp * SOFT_DECAY, SOFT_T1)
-        if best <= target or time.perf_counter() >= t_end or stop_requested() or not live.any():
+        if best < ref - STALL_TOL * abs(ref) or not np.isfinite(ref):
+            ref, since = best, 0
+        else:
+            since += 1
+        if best <= target or since >= SOFT_STALL or time.perf_counter() >= t_end or stop_requested() or not live.any():
             return Relaxation(bound=best if live.any() else 0.0, x=x, value=float(S[live].min()) if live.any() else 0.0,
                               steps=steps)
         d = s - x
