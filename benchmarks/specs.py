@@ -100,19 +100,23 @@ def yesno(length_km: float = 965.0, cell_km: float = 1.0, seed: int = 0, p: int 
     return validate_scenario(raw, source=f"<benchmark {raw['name']}>", base_dir=str(ROOT / "configs"))
 
 
-def config(name: str, cell_km: float | None = None, objective: str | None = None) -> Scenario:
-    """A bundled config, at another cell size or scored by another objective ("verified") if given."""
+def config(name: str, cell_km: float | None = None, objective: str | None = None, scenarios: tuple = ()) -> Scenario:
+    """A bundled config, at another cell size, scored by another objective ("verified", "worst_segment")
+    or with its named scenarios applied, if given."""
     overrides = {k: v for k, v in (("grid.cell_km", cell_km), ("objective.name", objective)) if v is not None}
-    return load_scenario(ROOT / "configs" / f"{name}.toml", overrides or None)
+    return load_scenario(ROOT / "configs" / f"{name}.toml", overrides or None, scenarios=scenarios)
 
 
 def all_specs(smoke: bool = False, seed: int = 0) -> list[Spec]:
     """The smoke set (smallest size only), or every size and config."""
     if smoke:
         return [Spec("toy", "config", ("toy",)), Spec("toy-verified", "config", ("toy", None, "verified")),
+                Spec("toy-worst", "config", ("toy", None, "worst_segment")),
                 Spec("mixed-200km", "mixed", (200.0, 2.0, seed)), Spec("yesno-200km", "yesno", (200.0, 2.0, seed, 10))]
     out = [Spec(c, "config", (c,)) for c in CONFIGS]
     out += [Spec(f"{c}-verified", "config", (c, None, "verified")) for c in ("uniimog-1988", "ukraine-2025")]
+    out += [Spec("ukraine-2025-worst", "config", ("ukraine-2025", None, "worst_segment")),
+            Spec("ukraine-2025-contested", "config", ("ukraine-2025", None, None, ("contested",)))]
     out += [Spec(f"mixed-{k}", "mixed", (L, c, seed)) for k, (L, c) in SIZES.items()]
     out += [Spec(f"yesno-{k}", "yesno", (L, c, seed, max(10, int(L / 25)))) for k, (L, c) in SIZES.items()]
     return out

@@ -41,7 +41,7 @@ from .outputs import simulation as simulation_out
 from .outputs import tables, text
 from .outputs.plan import plan_document, solver_record, write_plan
 from .reading import parse_json, read_text
-from .solvers import stop
+from .solvers import robust, stop
 from .solvers.shortfall import min_segment_unmet
 from .solvers.solution import check_time_limit
 from .studies import baselines
@@ -143,12 +143,14 @@ class SolveResult(_Result, _PlanTables):
 def solve(config: str | Path | Scenario, budget_usd: float | None = None, solver: str = "greedy",
           seed: int | None = None, deadline_s: float | None = None, scenarios: list[str] | None = None,
           overrides: dict | None = None, objective: str | None = None, min_segment_detection: float | None = None,
-          **options) -> SolveResult:
+          robust_losses: int | None = None, **options) -> SolveResult:
     """Build the scenario's model, solve it, and score the plan and the baselines at its budget.
 
     `objective` ("detection", "verified" or "worst_segment") overrides the config's [objective] name,
     `min_segment_detection` its key of that name (every segment at least this share; an InputError
-    saying by how much when the budget cannot meet it).
+    saying by how much when the budget cannot meet it). `robust_losses` K keeps, among plans made
+    with the units' hazards scaled down, the one that detects most after its worst K losses
+    (`solvers/robust.py`); the report then shows at least K losses.
     `options` are the solver's (`time_limit_s`, `gap`, `mip_solver`); one it does not take is
     an InputError. `deadline_s` bounds the whole call and the outputs after it: the solver gets
     what is left of it after the build, less a reserve for the baselines and the files
@@ -160,6 +162,8 @@ def solve(config: str | Path | Scenario, budget_usd: float | None = None, solver
                                                            ("objective.name", objective),
                                                            ("objective.min_segment_detection", min_segment_detection))
                                   if v is not None}}
+    if robust_losses:
+        overrides.setdefault("metrics.losses", robust_losses)
     opts = solvers.options_for(solver, options)  # bad options before any work
     if deadline_s is not None:
         check_time_limit(deadline_s, "deadline_s")
@@ -168,7 +172,8 @@ def solve(config: str | Path | Scenario, budget_usd: float | None = None, solver
         opts = solvers.within_deadline(opts, deadline_s - (time.monotonic() - t0), DEADLINE_RESERVE_S,
                                         DEADLINE_RESERVE_SHARE)
     with stop.sigint_stops():
-        sol = solvers.run(model.instance, solver, opts, seed=model.scenario.seed)
+        run = lambda inst: solvers.run(inst, solver, opts, seed=model.scenario.seed)  # noqa: E731
+        sol = run(model.instance) if not robust_losses else robust.robust_losses(model.instance, robust_losses, run)
     log.info("solve: %s, plan %.6f, bound %s, %.2f s", sol.status, sol.objective, sol.bound, sol.seconds)
     _check_min_segment(model, sol)
     found, skipped = baselines.compare(model)

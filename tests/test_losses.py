@@ -70,3 +70,29 @@ def test_evaluate_reports_the_losses_asked_for(tmp_path, capsys):
     assert [r["k"] for r in found] == [1, 2, 3, 4]
     assert all(a["detection"] >= b["detection"] for a, b in zip(found, found[1:]))
     assert all(len(r["lost"]) == r["k"] for r in found)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 2))
+def test_robust_plan_leaves_the_most_among_its_candidates(seed, K):
+    from monitor import solvers
+    from monitor.solvers.robust import robust_losses
+
+    inst = random_instance(seed, "detection")
+    sol = robust_losses(inst, K, lambda i: solvers.run(i, "greedy"))
+    rec = sol.log[-1]
+    assert inst.check(sol.units) == []
+    assert sol.objective == pytest.approx(inst.detected(sol.units))
+    after = [c["detection_after_losses"] for c in rec["candidates"]]
+    chosen = next(c for c in rec["candidates"] if c["theta"] == rec["chosen_theta"])
+    assert chosen["detection_after_losses"] == pytest.approx(max(after))
+    assert worst_losses(inst, sol.units, K)[-1]["detection"] == pytest.approx(chosen["detection_after_losses"])
+    assert sol.bound >= solvers.run(inst, "exact", {"gap": 1e-6}).objective - 1e-9  # the nominal bound holds
+
+
+def test_robust_losses_on_the_toy_names_its_choice(tmp_path, capsys):
+    assert main(["solve", str(TOY), "--robust-losses", "2", "--out", str(tmp_path / "r")]) == 0
+    out = capsys.readouterr().out
+    assert "robust to 2 losses" in out and "against the nominal plan's" in out
+    doc = json.loads((tmp_path / "r" / "plan.json").read_text())
+    assert len(doc["metrics"]["losses"]) == 2

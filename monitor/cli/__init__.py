@@ -93,6 +93,7 @@ def _solve(args) -> int:
     check_time_limit(args.deadline_s, "deadline_s")  # the value given, before what is left of it
     left = None if args.deadline_s is None else args.deadline_s - (time.monotonic() - args.started)
     res = api.solve(s, solver=args.solver, time_limit_s=args.time_limit_s, gap=args.gap,
+                    robust_losses=args.robust_losses,
                     deadline_s=None if left is None else max(left, 0.1))
     files = res.write(out)
     sys.stdout.write(res.text())

@@ -96,6 +96,8 @@ def _add_solve(sub, common) -> None:
     s.add_argument("--min-segment-detection", type=_probability, metavar="SHARE", help="every segment of "
                    "metrics.segment_km must reach this share (by the objective's measure); overrides [objective] "
                    "min_segment_detection")
+    s.add_argument("--robust-losses", type=_positive_int, metavar="K", help="keep, among plans made with the "
+                   "units' hazards scaled down, the one that detects most after its worst K units are lost")
     s.add_argument("--out", default=None, help="output folder (default: out/<scenario name>)")
     s.add_argument("--seed", type=_seed, help="random seed (overrides the config's seed)")
     s.add_argument("--time-limit-s", type=_positive_float, help="the solver's own limit: stop it after this many "

@@ -23,7 +23,7 @@ def summary_rows(doc: dict) -> list[tuple[str, str]]:
     solver = [] if sv is None else [
         (f"solver bound / gap on {sv.get('objective_name', 'detection')}",
          f"{pct(sv['bound'])} / {pct(sv['gap'])} ({sv['name']}, {sv['status']}, {sv['seconds']:.2f} s)"),
-        ("what the bound says", bound_meaning(sv))]
+        ("what the bound says", bound_meaning(sv))] + _robust(sv)
     return [("detection (expected share of violations)", pct(m["detection"])),
             ("verified (detected, and a verifier there in time)", pct(m["verified"]))] + solver + [
         ("detection by class", ", ".join(f"{k} {pct(v)}" for k, v in m["by_class"].items())),
@@ -48,6 +48,17 @@ def summary_rows(doc: dict) -> list[tuple[str, str]]:
         ("patrols a day / drone flight hours a day", f"{m['patrols_per_day']:g} / {m['drone_flight_hours_per_day']:g}"),
         ("units", units),
     ]
+
+
+def _robust(sv: dict) -> list[tuple[str, str]]:
+    """With --robust-losses: the candidate kept, against the nominal plan, after the worst losses."""
+    rec = next((e for e in sv.get("log", []) if isinstance(e, dict) and "chosen_theta" in e), None)
+    if rec is None:
+        return []
+    nominal, chosen = rec["candidates"][0], next(c for c in rec["candidates"] if c["theta"] == rec["chosen_theta"])
+    return [(rec["phase"], f"hazards x {chosen['theta']:g}: {pct(chosen['detection_after_losses'])} left "
+             f"({pct(chosen['detection'])} in all), against the nominal plan's {pct(nominal['detection_after_losses'])} "
+             f"({pct(nominal['detection'])}); {len(rec['candidates'])} candidates, losses by {chosen['method']}")]
 
 
 def _losses(found: list[dict]) -> str:
