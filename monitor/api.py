@@ -42,7 +42,7 @@ from .outputs import tables, text
 from .outputs.plan import plan_document, solver_record, write_plan
 from .reading import parse_json, read_text
 from .solvers import robust, stop
-from .solvers.shortfall import min_segment_unmet
+from .solvers.shortfall import min_segment_unmet, note_constraint_cost
 from .solvers.solution import check_time_limit
 from .studies import baselines
 from .studies.calibration import calibrate as calibrate_force
@@ -174,6 +174,7 @@ def solve(config: str | Path | Scenario, budget_usd: float | None = None, solver
     with stop.sigint_stops():
         run = lambda inst: solvers.run(inst, solver, opts, seed=model.scenario.seed)  # noqa: E731
         sol = run(model.instance) if not robust_losses else robust.robust_losses(model.instance, robust_losses, run)
+        note_constraint_cost(model.instance, sol, run)
     log.info("solve: %s, plan %.6f, bound %s, %.2f s", sol.status, sol.objective, sol.bound, sol.seconds)
     _check_min_segment(model, sol)
     found, skipped = baselines.compare(model)

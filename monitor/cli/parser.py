@@ -95,7 +95,7 @@ def _add_solve(sub, common) -> None:
                    "overrides [objective] name")
     s.add_argument("--min-segment-detection", type=_probability, metavar="SHARE", help="every segment of "
                    "metrics.segment_km must reach this share (by the objective's measure); overrides [objective] "
-                   "min_segment_detection")
+                   "min_segment_detection; the solver runs once more without it, to print its cost")
     s.add_argument("--robust-losses", type=_positive_int, metavar="K", help="keep, among plans made with the "
                    "units' hazards scaled down, the one that detects most after its worst K units are lost")
     s.add_argument("--out", default=None, help="output folder (default: out/<scenario name>)")

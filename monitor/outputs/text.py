@@ -23,7 +23,7 @@ def summary_rows(doc: dict) -> list[tuple[str, str]]:
     solver = [] if sv is None else [
         (f"solver bound / gap on {sv.get('objective_name', 'detection')}",
          f"{pct(sv['bound'])} / {pct(sv['gap'])} ({sv['name']}, {sv['status']}, {sv['seconds']:.2f} s)"),
-        ("what the bound says", bound_meaning(sv))] + _robust(sv)
+        ("what the bound says", bound_meaning(sv))] + _robust(sv) + _constraint_cost(sv)
     return [("detection (expected share of violations)", pct(m["detection"])),
             ("verified (detected, and a verifier there in time)", pct(m["verified"]))] + solver + [
         ("detection by class", ", ".join(f"{k} {pct(v)}" for k, v in m["by_class"].items())),
@@ -59,6 +59,17 @@ def _robust(sv: dict) -> list[tuple[str, str]]:
     return [(rec["phase"], f"hazards x {chosen['theta']:g}: {pct(chosen['detection_after_losses'])} left "
              f"({pct(chosen['detection'])} in all), against the nominal plan's {pct(nominal['detection_after_losses'])} "
              f"({pct(nominal['detection'])}); {len(rec['candidates'])} candidates, losses by {chosen['method']}")]
+
+
+def _constraint_cost(sv: dict) -> list[tuple[str, str]]:
+    """With min_segment_detection: the plan the same solver makes without it, and what the constraint costs."""
+    rec = next((e for e in sv.get("log", []) if isinstance(e, dict) and e.get("phase") == "without min_segment_detection"),
+               None)
+    if rec is None:
+        return []
+    lost = 100 * (rec["objective"] - sv["objective"])
+    return [("cost of min_segment_detection", f"{lost:.2f} points of {sv.get('objective_name', 'detection')} (the "
+             f"same solver without it: {pct(rec['objective'])}, worst segment {pct(rec['worst_segment'])})")]
 
 
 def _losses(found: list[dict]) -> str:

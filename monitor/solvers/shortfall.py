@@ -34,3 +34,12 @@ def min_segment_unmet(inst: Instance, units, status: str) -> str | None:
     if inst.min_segment <= 0 or inst.worst_segment(units) >= inst.min_segment - 1e-9:
         return None
     return shortfall(inst, proven=status == "infeasible")
+
+
+def note_constraint_cost(inst: Instance, sol, run) -> None:
+    """With min_segment: the same solver (`run`) without it, logged in `sol` for the summary's cost line."""
+    if inst.min_segment <= 0:
+        return
+    free = run(replace(inst, min_segment=0.0))
+    sol.log.append({"phase": "without min_segment_detection", "objective": free.objective, "bound": free.bound,
+                    "worst_segment": inst.worst_segment(free.units)})

@@ -70,15 +70,11 @@ def improve(inst: Instance, units: np.ndarray, time_limit_s: float | None = None
     st = state_for(inst, units)
     best = st.objective()
     swaps = 0
-    while swaps < max_swaps and not stop_requested() and (time_limit_s is None
-                                                          or time.perf_counter() - t0 < time_limit_s):
+    while _going(swaps, max_swaps, t0, time_limit_s):
         move = _best_swap(inst, st, units, best)
         if move is None:
             break
-        moved = units.copy()
-        moved[move[0]] -= 1
-        moved[move[1]] += 1
-        moved = solve_greedy(inst, start=moved).units
+        moved = solve_greedy(inst, start=_moved(units, move)).units
         st_moved = state_for(inst, moved)
         if st_moved.objective() <= best or (inst.has_segments and inst.check(moved)):
             break  # parity's repair took back what the swap gained, or it left a segment below min_segment
@@ -93,17 +89,27 @@ def _improve_worst(inst: Instance, units: np.ndarray, t0: float, time_limit_s: f
     LIFT above it (sum_g min(S_g, worst + LIFT)); the leftover budget refilled by the measure."""
     fill = replace(inst, objective=inst.base, min_segment=0.0)
     swaps = 0
-    while swaps < max_swaps and not stop_requested() and (time_limit_s is None
-                                                          or time.perf_counter() - t0 < time_limit_s):
+    while _going(swaps, max_swaps, t0, time_limit_s):
         move = _best_worst_swap(inst, units)
         if move is None:
             break
-        moved = units.copy()
-        moved[move[0]] -= 1
-        moved[move[1]] += 1
-        units = solve_greedy(fill, start=moved).units
+        units = solve_greedy(fill, start=_moved(units, move)).units
         swaps += 1
     return units, swaps
+
+
+def _going(swaps: int, max_swaps: int, t0: float, time_limit_s: float | None) -> bool:
+    """Another pass: swaps left, no Ctrl-C, and the safety limit (if any) not reached."""
+    return swaps < max_swaps and not stop_requested() and (time_limit_s is None
+                                                           or time.perf_counter() - t0 < time_limit_s)
+
+
+def _moved(units: np.ndarray, move: tuple[int, int]) -> np.ndarray:
+    """The plan with one unit moved from move[0] to move[1]."""
+    out = units.copy()
+    out[move[0]] -= 1
+    out[move[1]] += 1
+    return out
 
 
 def _lexical(inst: Instance, S: np.ndarray, level: float) -> tuple[float, float]:

@@ -29,6 +29,13 @@ not per sortie). The violation is detected at its first seen recurrence inside
 [start, start + tau). Schedule mode also runs random search on the same violations, so
 the report can tell the schedule's effect from sampling noise.
 
+Times count until a person sees the alert, as in the analytic model: a violation seen by
+sensors at its start is detected after their least alert_delay_h (a sensor's alert comes
+first even if a patrol would report sooner, as the model's formula has it); otherwise at the
+first seen pass plus the passing unit's alert_delay_h. With [[outages]], each violation
+draws its state with its cell (a row of the instance), and a route's asset out in that
+state sees nothing.
+
 Intervals are Wilson's 95% score intervals for shares and normal intervals for means.
 Violations are drawn and detected in chunks of CHUNK, so the (violation, unit) pairs stay
 bounded in memory (about 50 bytes a violation are kept for the summary); each part draws
@@ -146,13 +153,17 @@ class Detectors:
         self.mobile.data = self.mobile.data * raw[self.mobile.indices]
         self.mobile_p = avail[:, None] * _p_table(model, list(st.asset[mob]))
         self.in_reach = np.diff(self.mobile.indptr) > 0
+        # alert_delay_h of each unit: a detection counts once a person sees its alert (as in the analytic model)
+        self.sensor_delay = np.array([s.assets[a].alert_delay_h for a in st.asset[sens]], float)
+        self.mobile_delay = np.array([s.assets[a].alert_delay_h for a in st.asset[mob]], float)
         self.routes = None if schedule is None else _RouteIndex(model, schedule)
 
     def sensors(self, d: Draws, rng: np.random.Generator) -> np.ndarray:
-        """Whether some sensor sees each violation (at its start)."""
+        """Hours to the alert of the sensors that see each violation at its start (their least
+        alert delay); inf where none sees it."""
         v, pos = _pairs(self.sensor.indptr, d.row)
         seen = rng.random(len(v)) < self.sensor_q[self.sensor.indices[pos], d.cls[v]]
-        return np.bincount(v[seen], minlength=len(d.cell)) > 0
+        return _min_by(v[seen], self.sensor_delay[self.sensor.indices[pos[seen]]], len(d.cell))
 
     def random_search(self, d: Draws, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """(time to detection, passes) of each violation under random search; inf when not seen."""
@@ -161,6 +172,7 @@ class Detectors:
         seen = rng.binomial(k, self.mobile_p[self.mobile.indices[pos], d.cls[v]])
         hit = seen > 0
         t = d.tau_h[v[hit]] * (1 - rng.random(hit.sum()) ** (1.0 / seen[hit]))
+        t = t + self.mobile_delay[self.mobile.indices[pos[hit]]]
         return _min_by(v[hit], t, len(d.cell)), np.bincount(v, weights=k, minlength=len(d.cell))
 
     def scheduled(self, d: Draws, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -174,6 +186,7 @@ class _RouteIndex:
     def __init__(self, model: Model, schedule: Schedule):
         seg = route_segments(model, schedule)
         self.seg = seg
+        self.delay = np.array([a.alert_delay_h for a in model.scenario.assets], float)
         n_cells = len(model.cells)
         if len(seg["route"]) == 0:
             self.near = sp.csr_matrix((n_cells, 0))
@@ -231,7 +244,7 @@ class _RouteIndex:
         q = np.where((d.down[v] >> seg["asset"][k].astype(np.int64)) & 1, 0.0, q)  # its asset is out in this state
         misses = rng.geometric(np.where(q > 0, q, 1.0)) - 1          # failures before the first seen recurrence
         hit = (q > 0) & (misses < m)
-        t = t_first[hit] + 24.0 * misses[hit] - t0[hit]
+        t = t_first[hit] + 24.0 * misses[hit] - t0[hit] + self.delay[seg["asset"][k[hit]].astype(int)]
         return _min_by(v[hit], t, n), np.bincount(v, weights=m, minlength=n), in_view
 
 
@@ -262,8 +275,10 @@ def _mean(t: np.ndarray, analytic: float | None) -> dict:
             "analytic_inside_ci": None if analytic is None else bool(abs(mean - analytic) <= half)}
 
 
-def summarise(model: Model, units: np.ndarray, t: np.ndarray, d_cls: np.ndarray, d_cell: np.ndarray) -> dict:
-    """Detected shares (overall, by class, by side) and time to detection, beside the analytic figures."""
+def summarise(model: Model, units: np.ndarray, t: np.ndarray, d_cls: np.ndarray, d_cell: np.ndarray,
+              at_once: np.ndarray | None = None) -> dict:
+    """Detected shares (overall, by class, by side) and time to detection, beside the analytic figures;
+    `at_once` marks the violations sensors saw at their start (t == 0 if not given)."""
     m = plan_metrics(model, units)
     names = [c.name for c in model.scenario.violations.classes]
     det = np.isfinite(t)
@@ -277,7 +292,7 @@ def summarise(model: Model, units: np.ndarray, t: np.ndarray, d_cls: np.ndarray,
     out["time_to_detection_h"] = {
         **_mean(td, m["mean_time_to_detection_h"]),
         "quantiles": dict(zip(("p10", "p25", "p50", "p75", "p90"), q)),
-        "share_at_once": float((td == 0).mean()) if len(td) else None,
+        "share_at_once": float((t == 0 if at_once is None else at_once)[det].mean()) if len(td) else None,
         "histogram": {"edges_h": list(HIST_EDGES_H), "counts": counts.astype(int).tolist()},
         "by_class": {n_: _mean(t[det & (d_cls == c)], m["mean_time_to_detection_h_by_class"][n_])
                      for c, n_ in enumerate(names)}}
@@ -303,19 +318,21 @@ def simulate_plan(model: Model, units: np.ndarray, n: int | None = 1_000_000, da
     if mode == "schedule" and schedule is None:
         schedule = build_schedule(model, units)
     det = Detectors(model, units, schedule if mode == "schedule" else None)
-    cols = {k: [] for k in ("cls", "cell", "row", "t_random", "passes_random", "t_sched", "passes_sched", "in_view")}
+    cols = {k: [] for k in ("cls", "cell", "row", "at_once", "t_random", "passes_random", "t_sched", "passes_sched",
+                            "in_view")}
     for lo in range(0, N, CHUNK):
         d = draw_violations(model, min(CHUNK, N - lo), days, g_draw)
-        at_once = np.where(det.sensors(d, g_sensor), 0.0, np.inf)
+        at_once = det.sensors(d, g_sensor)  # a sensor's alert comes first, as in the analytic model
         t_r, x_r = det.random_search(d, g_random)
         cols["cls"].append(d.cls)
         cols["cell"].append(d.cell)
         cols["row"].append(d.row)
-        cols["t_random"].append(np.minimum(at_once, t_r))
+        cols["t_random"].append(np.where(np.isfinite(at_once), at_once, t_r))
+        cols["at_once"].append(np.isfinite(at_once))
         cols["passes_random"].append(x_r)
         if mode == "schedule":
             t_s, x_s, near = det.scheduled(d, g_sched)
-            cols["t_sched"].append(np.minimum(at_once, t_s))
+            cols["t_sched"].append(np.where(np.isfinite(at_once), at_once, t_s))
             cols["passes_sched"].append(x_s)
             cols["in_view"].append(near)
         log.info("simulate: %s of %s violations, %.1f s", f"{min(lo + CHUNK, N):,}", f"{N:,}",
@@ -327,12 +344,14 @@ def simulate_plan(model: Model, units: np.ndarray, n: int | None = 1_000_000, da
     main = "t_sched" if mode == "schedule" else "t_random"
     doc = {"scenario": s.name, "mode": mode, "seed": seed, "days": days, "violations": N,
            "violations_poisson": n is None, "expected_violations_in_horizon": expected_in_horizon}
-    doc.update(summarise(model, units, arr[main], arr["cls"], arr["cell"]))
+    at_once = arr["at_once"].astype(bool)
+    doc.update(summarise(model, units, arr[main], arr["cls"], arr["cell"], at_once))
     D = doc["detection"]
     doc["detected_in_horizon"] = {k: (None if D[k] is None else D[k] * expected_in_horizon)
                                   for k in ("simulated", "ci_low", "ci_high", "analytic")}
     if mode == "schedule":
-        doc["random_search_same_violations"] = summarise(model, units, arr["t_random"], arr["cls"], arr["cell"])
+        doc["random_search_same_violations"] = summarise(model, units, arr["t_random"], arr["cls"], arr["cell"],
+                                                         at_once)
         doc["passes"] = _passes(model, det, arr)
     doc["seconds"] = time.perf_counter() - t_start
     return doc
