@@ -182,12 +182,16 @@ def solve(config: str | Path | Scenario, budget_usd: float | None = None, solver
 
 
 def _check_min_segment(model: ScenarioModel, sol) -> None:
-    """An InputError naming objective.min_segment_detection when the plan leaves a segment below it."""
-    why = min_segment_unmet(model.instance, sol.units, sol.status)
+    """An InputError naming objective.min_segment_detection (or every_cell_seen) when the plan breaks it."""
+    s, inst = model.scenario, model.instance
+    why = min_segment_unmet(inst, sol.units, sol.status)
     if why is not None:
-        s = model.scenario
-        raise InputError([Problem(f"cannot be met within budget.annual_usd = {model.instance.budget_usd:,.0f}: {why}",
+        raise InputError([Problem(f"cannot be met within budget.annual_usd = {inst.budget_usd:,.0f}: {why}",
                                   s.source, "objective.min_segment_detection", s.objective.min_segment_detection)])
+    if len(inst.unseen_cells(sol.units)):
+        raise InputError([Problem(f"cannot be met within budget.annual_usd = {inst.budget_usd:,.0f}: "
+                                  f"{len(inst.unseen_cells(sol.units))} cells stay unseen; set it to false to plan "
+                                  "for segments only", s.source, "objective.every_cell_seen", True)])
 
 
 @dataclass

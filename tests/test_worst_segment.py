@@ -95,11 +95,12 @@ def test_group_deltas_are_differences_of_the_scores():
         assert np.nan_to_num(want)[g] == pytest.approx(dj, abs=1e-12)
 
 
-def segmented(seed: int, objective: str, measure: str, per_class: bool) -> Instance:
+def segmented(seed: int, objective: str, measure: str, per_class: bool, cover: bool = False) -> Instance:
     inst = random_instance(seed, "verified" if measure == "verified" and objective != "detection" else "detection")
     inst.objective = objective
     inst.measure = measure
     inst.per_class = per_class
+    inst.every_cell_seen = cover
     inst.cell_segment = np.random.default_rng(seed + 1).integers(0, 3, size=inst.B.shape[0])
     return inst
 
@@ -119,14 +120,33 @@ def check_against_brute_force(inst: Instance) -> None:
         sol = solvers.run(inst, name)
         assert sol.objective == pytest.approx(inst.score(sol.units), rel=1e-9, abs=1e-12), name
         assert sol.bound >= best - 1e-9, (name, sol, best)
-        if inst.objective == "worst_segment":
+        if inst.objective == "worst_segment" and not inst.every_cell_seen:  # greedy set cover may miss a cover
             assert inst.check(sol.units) == [], name
 
 
 @FEW
-@given(SEEDS, st.sampled_from(["detection", "verified"]), st.booleans())
-def test_worst_segment_equals_brute_force(seed, measure, per_class):
-    check_against_brute_force(segmented(seed, "worst_segment", measure, per_class))
+@given(SEEDS, st.sampled_from(["detection", "verified"]), st.booleans(), st.booleans())
+def test_worst_segment_equals_brute_force(seed, measure, per_class, cover):
+    check_against_brute_force(segmented(seed, "worst_segment", measure, per_class, cover))
+
+
+def test_every_cell_seen_by_hand():
+    # Segment A holds cells 0 (90% of its weight) and 1, segment B cell 2. Site 0 sees cell 0, site
+    # 1 cell 2, site 2 cell 1 (hazard 2 each: P = 0.8647), site 3 cells 1 and 2 weakly (0.3: P =
+    # 0.2592). Two units: the best worst segment takes sites 0 and 1 (A 0.9 x 0.8647 = 0.7782,
+    # B 0.8647) and leaves cell 1 unseen; seeing every cell takes sites 0 and 3 (A 0.9 x 0.8647 +
+    # 0.1 x 0.2592 = 0.8041, B 0.2592): worst 0.2592.
+    B = [[2.0, 0, 0, 0], [0, 0, 2.0, 0.3], [0, 2.0, 0, 0.3]]
+    inst = Instance.from_arrays(B, [0.45, 0.05, 0.5], 1.0, 2.0).with_objective("worst_segment")
+    inst.cell_segment = np.array([0, 0, 1])
+    free = solvers.run(inst, "exact")
+    assert free.units.tolist() == [1, 1, 0, 0] and free.objective == pytest.approx(0.9 * (1 - np.exp(-2)))
+    inst.every_cell_seen = True
+    assert inst.check(np.array([1, 1, 0, 0]))[-1] == "1 cells with violations are seen by no unit (every_cell_seen)"
+    for name in ("greedy", "swap", "exact"):
+        sol = solvers.run(inst, name)
+        assert sol.units.tolist() == [1, 0, 0, 1], name
+        assert sol.objective == pytest.approx(1 - np.exp(-0.3)), name
 
 
 @FEW

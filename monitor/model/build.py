@@ -179,7 +179,8 @@ def _objective(s: Scenario, cells: Cells, length_km: float | None) -> dict:
     L = float(cells.s_km.max(initial=0.0)) if length_km is None else length_km
     o = s.objective
     return {"objective": o.name, "cell_segment": segment_index(cells.s_km, L, s.metrics.segment_km),
-            "per_class": o.per_class, "measure": o.measure, "min_segment": o.min_segment_detection}
+            "per_class": o.per_class, "measure": o.measure, "min_segment": o.min_segment_detection,
+            "every_cell_seen": o.every_cell_seen and o.name == "worst_segment"}
 
 
 def _useless_sites(s: Scenario, a, site_index: np.ndarray, j: np.ndarray, n_sites: int) -> list[Problem]:

@@ -31,7 +31,9 @@ score is the share of its violations the plan gets by `measure` (D's P, or V's P
 
 and the objective is min_g S_g(n): what a violator who picks the least watched stretch faces.
 With min_segment > 0 every plan must keep S_g(n) >= min_segment for every group (a constraint
-on the objective detection or verified, by its own measure).
+on the objective detection or verified, by its own measure). With every_cell_seen (on by
+default for worst_segment), every cell with violations must also be in reach of a placed unit:
+sum_j 1[b[i, j] > 0] n[j] >= 1, for a violator may pick a single cell as well as a segment.
 
 Outages (model/outages.py). With [[outages]], the rows of B, W and the R_c are (cell, outage
 state) pairs, W carrying the state's probability, so every formula above is the expectation over
@@ -113,6 +115,7 @@ class Instance:
     per_class: bool = False               # worst segment over (segment, class) pairs, not segments
     measure: str = "detection"            # what worst_segment and min_segment measure: detection or verified
     min_segment: float = 0.0              # every group's score must reach this (0: no constraint)
+    every_cell_seen: bool = False         # every cell with violations must be in reach of a placed unit
     row_cell: np.ndarray | None = None    # (rows,) with outages: the cell of each row (model/outages.py)
     row_prob: np.ndarray | None = None    # (rows,) with outages: the probability of the row's state
     row_down: np.ndarray | None = None    # (rows,) with outages: bit mask of the assets failed in the row's state
@@ -235,6 +238,19 @@ class Instance:
         S = self.segment_scores(units)
         return float(np.nanmin(S)) if np.isfinite(S).any() else 0.0
 
+    def cover_rows(self) -> np.ndarray:
+        """The rows every_cell_seen asks a unit to reach: cells with violations, in the state with no
+        outage on (a unit out in an outage cannot be asked to see)."""
+        rows = self.W.sum(axis=1) > 0
+        return rows if self.row_down is None else rows & (self.row_down == 0)
+
+    def unseen_cells(self, units: np.ndarray) -> np.ndarray:
+        """With every_cell_seen: the cover rows no placed unit reaches (none otherwise)."""
+        if not self.every_cell_seen:
+            return np.zeros(0, np.int64)
+        seen = (abs(self.B) @ (np.asarray(units, float) > 0).astype(float)) > 0
+        return np.flatnonzero(~seen & self.cover_rows())
+
     def side_scores(self, units: np.ndarray) -> np.ndarray:
         """(2,) each side's score by `base`, as a share of that side's violations (0 for an empty side)."""
         WS = self.W * self.share
@@ -336,6 +352,9 @@ class Instance:
                        f"max_side_gap {100 * self.max_side_gap:.2f}")
         if len(short):
             out.append(f"{len(short)} sites of existing units are left empty")
+        blind = self.unseen_cells(n)
+        if len(blind):
+            out.append(f"{len(blind)} cells with violations are seen by no unit (every_cell_seen)")
         if self.min_segment > 0 and self.cell_segment is not None:
             worst = self.worst_segment(n)
             if worst < self.min_segment - SEGMENT_TOL:

@@ -313,6 +313,8 @@ class ObjectiveConfig(StrictModel):
     """What worst_segment scores each segment by: detection or verified."""
     per_class: bool = False
     """worst_segment over each (segment, class) pair rather than over segments, all classes weighed together."""
+    every_cell_seen: bool = True
+    """With worst_segment: only plans that leave no cell where violations happen unseen by every unit (a violator could pick it)."""
     min_segment_detection: Probability = 0.0
     """Every segment (of metrics.segment_km) must reach this share of its violations, scored as the objective is (detection, or verified); 0 by default: no constraint."""
 

@@ -45,7 +45,7 @@ import numpy as np
 
 from ..model.instance import Instance
 from .relax import certify, knapsack_max
-from .segments import group_bound, raise_worst, saturate
+from .segments import cover_cells, group_bound, raise_worst, saturate
 from .solution import Solution, Status, check_time_limit, option_problem
 from .state import CoverageState, state_for
 from .stop import requested as stop_requested
@@ -180,7 +180,7 @@ def solve_greedy(inst: Instance, options: GreedyOptions = GreedyOptions(), start
         units, accepted, evaluations, status = _over_levels(inst, st.units, walk, t0, options.time_limit_s)
     else:
         if inst.has_segments:  # the worst group first (saturate), then the rest by the expected score
-            raised = raise_worst(inst, st.units)
+            raised = raise_worst(inst, cover_cells(inst, st.units))  # every cell seen first, where asked
             mandated += int((raised - st.units).sum())
             st, room = state_for(inst, raised), inst.room(raised)
         accepted, evaluations, status = walk(inst, st, room, t0, options.time_limit_s)

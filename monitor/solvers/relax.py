@@ -35,9 +35,10 @@ CONTINUOUS = "continuous relaxation"  # the name of this bound in a solution's b
 LINE_STEPS = 30  # bisection steps of the line search (each a pass over cells, no product)
 STALL_ITERS = 10  # stop when the bound has not fallen by STALL_TOL (relative) in this many steps
 STALL_TOL = 1e-5
-SOFT_T0, SOFT_T1, SOFT_DECAY = 0.05, 0.002, 0.93  # the soft-min's temperature (share points) over the steps
-SOFT_STALL = 60  # stop once the bound has not fallen by STALL_TOL in this many steps (the soft-min moves slowly)
-AVG_KEEP = 0.95  # the running average of the Lagrangian weights keeps this much of the last one each step
+SOFT_T0, SOFT_T1 = 0.05, 0.005  # the Lagrangian weights' temperature (share points), first and last
+DUAL_DECAY = 0.8   # the temperature's fall per round of the Lagrangian dual
+DUAL_ROUNDS = 8    # rounds of the dual the time limit is shared among (more run if each ends sooner)
+DUAL_STALL = 4     # stop after this many rounds in a row that lower the bound by less than STALL_TOL
 
 
 @dataclass
@@ -96,49 +97,39 @@ def frank_wolfe_bound(inst: Instance, start: np.ndarray, fits: np.ndarray, time_
 
 def worst_segment_bound(inst: Instance, start: np.ndarray, fits: np.ndarray, time_limit_s: float,
                         target: float = -np.inf) -> Relaxation:
-    """A bound on max_n min_g S_g(n) from Lagrangian weights on the groups (see the module doc).
+    """A bound on max_n min_g S_g(n) from Lagrangian weights on the groups (Lagrangian dual).
 
-    For weights lam >= 0 summing to 1, min_g S_g(m) <= sum_g lam_g S_g(m) =: L(m), concave, so
-    for every plan m and any x, L(m) <= L(x) + grad L(x).(m - x) <= L(x) + max_s grad L(x).(s - x).
-    Each step takes lam as the soft-min of the groups' scores at x (temperature falling from
-    SOFT_T0 to SOFT_T1), bounds, and moves x along the knapsack direction by a line search on L.
-    Every step's bound holds; the least is kept.
+    For weights lam >= 0 summing to 1, min_g S_g(m) <= sum_g lam_g S_g(m) for every plan m, and
+    the right side is a weighted detection (weights w lam_g / W_g), whose continuous relaxation
+    Frank-Wolfe bounds as above: phi(lam) bounds every plan, and the least phi found is kept.
+    phi is convex in lam with subgradient S(x*(lam)) (the groups' scores at the relaxation's
+    point), so the weights move by multiplicative steps towards the groups that point leaves
+    lowest: lam_g <- lam_g exp(-(S_g - min S) / T), T falling from SOFT_T0 to SOFT_T1.
     """
-    t_end = time.perf_counter() + max(time_limit_s, 0.0)
-    f = _VerifiedRelaxation(inst) if inst.base == "verified" else _Detection(inst)
-    G = inst.entry_group()
-    Wg = inst.group_weight()
-    live = Wg > 0
-    WS0 = inst.W * inst.share
-    cost = inst.cost_usd
-    cap = np.where(fits, inst.site_cap, 0).astype(float)
-    x = np.minimum(np.asarray(start, float), cap)
-    def scores(y: np.ndarray) -> np.ndarray:
-        S = np.bincount(G.ravel(), weights=(WS0 * f.cell_values(y)).ravel(), minlength=len(Wg))
-        return np.where(live, S / np.where(live, Wg, 1.0), np.inf)
+    from dataclasses import replace
 
-    best, steps, temp, avg, since, ref = np.inf, 0, SOFT_T0, None, 0, np.inf
+    t_end = time.perf_counter() + max(time_limit_s, 0.0)
+    G, Wg = inst.entry_group(), inst.group_weight()
+    live = Wg > 0
+    if not live.any():
+        return Relaxation(bound=0.0, x=np.asarray(start, float), value=0.0, steps=0)
+    lam = np.where(live, 1.0, 0.0) / live.sum()
+    best, x, steps, temp, value, stalled = np.inf, np.asarray(start, float), 0, SOFT_T0, 0.0, 0
+    share = max(time_limit_s / DUAL_ROUNDS, 0.05)
     while True:
-        S = scores(x)
-        lam = np.where(live, np.exp(-(S - S[live].min()) / temp), 0.0) if live.any() else np.zeros_like(S)
-        lam /= max(lam.sum(), 1e-300)
-        avg = lam if avg is None else AVG_KEEP * avg + (1 - AVG_KEEP) * lam
-        for weights in (avg, lam):  # the averaged weights bound best; the current ones steer x
-            f.WS = WS0 * (weights / np.where(live, Wg, 1.0))[G]
-            value, grad = f.value_grad(x)
-            s = knapsack_max(grad, cost, cap, inst.budget_usd)
-            best = min(best, value + float(grad @ (s - x)))
-        steps += 1
-        temp = max(temp * SOFT_DECAY, SOFT_T1)
-        if best < ref - STALL_TOL * abs(ref) or not np.isfinite(ref):
-            ref, since = best, 0
-        else:
-            since += 1
-        if best <= target or since >= SOFT_STALL or time.perf_counter() >= t_end or stop_requested() or not live.any():
-            return Relaxation(bound=best if live.any() else 0.0, x=x, value=float(S[live].min()) if live.any() else 0.0,
-                              steps=steps)
-        d = s - x
-        x = x + _golden(lambda gamma: float(scores(x + gamma * d).min())) * d
+        W = inst.W * (lam / np.where(live, Wg, 1.0))[G]
+        sub = replace(inst, W=W, objective=inst.base, min_segment=0.0, every_cell_seen=False)
+        r = frank_wolfe_bound(sub, x, fits, min(share, max(t_end - time.perf_counter(), 0.0)))
+        stalled = stalled + 1 if r.bound > best - STALL_TOL * abs(best) else 0
+        best, x, steps = min(best, r.bound), r.x, steps + r.steps
+        S = inst.segment_scores(x)
+        S = np.where(live, np.nan_to_num(S, nan=1.0), np.inf)
+        value = float(S[live].min())
+        if best <= target or stalled >= DUAL_STALL or time.perf_counter() >= t_end or stop_requested():
+            return Relaxation(bound=best, x=x, value=value, steps=steps)
+        lam = np.where(live, lam * np.exp(-(S - value) / temp), 0.0)
+        lam /= lam.sum()
+        temp = max(temp * DUAL_DECAY, SOFT_T1)
 
 
 def _golden(h) -> float:
@@ -166,10 +157,6 @@ class _Detection:
         self.B, self.BT = inst.B.tocsr(), inst.B.T.tocsr()
         self.F, self.WS = inst.F, inst.W * inst.share
         self.U = None
-
-    def cell_values(self, x: np.ndarray) -> np.ndarray:
-        """(cells, classes) P = 1 - exp(-U) at x, unweighted."""
-        return -np.expm1(-np.asarray(self.B @ (x[:, None] * self.F)))
 
     def value_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         U = self.U = np.asarray(self.B @ (x[:, None] * self.F))
@@ -218,11 +205,6 @@ class _VerifiedRelaxation:
         P = -np.expm1(-U)
         fill = np.clip(P[..., None] - (np.cumsum(cap, axis=-1) - cap), 0.0, cap)
         return U, r, cap, fill
-
-    def cell_values(self, x: np.ndarray) -> np.ndarray:
-        """(cells, classes) the LP's verified share sum_q alpha_q x_q at x, unweighted."""
-        _, _, _, fill = self._parts(x)
-        return (fill * self.alpha).sum(axis=-1)
 
     def value(self, x: np.ndarray) -> float:
         _, _, _, fill = self._parts(x)

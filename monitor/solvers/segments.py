@@ -129,6 +129,28 @@ def saturate(inst: Instance, units: np.ndarray, level: float, mu: float | None =
     return st.units.copy(), bool((S >= target).all())
 
 
+def cover_cells(inst: Instance, units: np.ndarray) -> np.ndarray:
+    """every_cell_seen: greedy set cover from `units`, the unit reaching most unseen cover rows per
+    dollar first, until every one is reached or nothing that helps fits."""
+    n = np.asarray(units, int).copy()
+    if not inst.every_cell_seen:
+        return n
+    reach = (abs(inst.B) > 0).astype(float).tocsc()
+    need = inst.cover_rows() & ~((reach @ (n > 0).astype(float)) > 0)
+    room = inst.room(n)
+    cost = np.maximum(inst.cost_usd, 1e-9)
+    while need.any() and not stop_requested():
+        gain = np.asarray(reach.T @ need.astype(float)).ravel()
+        ok = room.fits_all() & (gain > 0)
+        if not ok.any():
+            break
+        j = int(np.argmax(np.where(ok, gain / cost, -np.inf)))
+        n[j] += 1
+        room.add(j)
+        need &= ~(reach[:, j].toarray().ravel() > 0)
+    return n
+
+
 def raise_worst(inst: Instance, units: np.ndarray, hi: float = 1.0) -> np.ndarray:
     """Saturate's bisection on the level from `units`: the plan of the highest level greedy fills
     (or, if none, the best worst group found), never below the start's."""

@@ -126,6 +126,7 @@ def _best_worst_swap(inst: Instance, units: np.ndarray) -> tuple[int, int] | Non
     here = _lexical(inst, S[grp.live], level)
     slack = inst.budget_limit_usd - inst.cost(units)
     move, value = None, here
+    cover = _Cover(inst, units)
     for j in np.flatnonzero(units > inst.lower):
         st.add(j, -1)
         S1 = grp.scores()
@@ -135,6 +136,7 @@ def _best_worst_swap(inst: Instance, units: np.ndarray) -> tuple[int, int] | Non
         ok = inst.room(st.units).fits_all(budget=False) & (inst.cost_usd <= slack + inst.cost_usd[j])
         st.add(j, 1)
         ok[j] = False
+        ok &= cover.keeps(j)
         if not ok.any():
             continue
         worst = np.where(ok, table.min(axis=1), -np.inf)
@@ -144,6 +146,27 @@ def _best_worst_swap(inst: Instance, units: np.ndarray) -> tuple[int, int] | Non
         if cand[0] >= value[0] - 1e-12 and (cand[0] > value[0] + 1e-12 or cand[1] > value[1] + 1e-12):
             move, value = (int(j), k), cand
     return move
+
+
+class _Cover:
+    """every_cell_seen during swaps: which sites k may take the unit from j and keep every cover row reached."""
+
+    def __init__(self, inst: Instance, units: np.ndarray):
+        self.on = inst.every_cell_seen
+        if self.on:
+            self.units = units
+            self.reach = (abs(inst.B) > 0).tocsc().astype(float)
+            self.count = np.asarray(self.reach @ (units > 0).astype(float)).ravel()
+            self.rows = inst.cover_rows()
+
+    def keeps(self, j: int) -> np.ndarray | bool:
+        if not self.on or self.units[j] > 1:
+            return True
+        col = self.reach[:, j].toarray().ravel() > 0
+        lost = np.flatnonzero(col & (self.count == 1) & self.rows)  # rows only j's unit reaches
+        if len(lost) == 0:
+            return True
+        return np.asarray(self.reach[lost].sum(axis=0)).ravel() == len(lost)
 
 
 def _best_swap(inst: Instance, st, units: np.ndarray, best: float) -> tuple[int, int] | None:

@@ -27,7 +27,8 @@ for V) over the pieces of group g, worst_segment adds one column t and maximises
 
     max t   s.t.  t <= S_g  for every group g,
 
-and min_segment_detection m adds S_g >= m to the objective's program. Both are relaxations of
+and min_segment_detection m adds S_g >= m to the objective's program; every_cell_seen adds
+sum_{j reaching i} n_j >= 1 for every cell with violations (set-cover rows, exact as they stand). Both are relaxations of
 the true rows in the same way as the objective: a plan that keeps them in truth keeps them here
 with z at its true values. z may sit above the truth at a plan only until the cuts at that plan
 are added (they make z <= the true P there), so the MIP rounds never return a plan twice.
@@ -42,7 +43,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ...model.instance import Instance
-from ..outer import Pieces
+from ..outer import Pieces, merge_rows
 from .options import Tuning
 
 
@@ -97,7 +98,16 @@ class Program:
         if inst.has_parity and pc.side is not None:
             self._parity_rows(inst.max_side_gap)
         self.t = self._segment_rows() if pc.group is not None else np.zeros(0, np.int64)
+        if inst.every_cell_seen:
+            self._cover_rows()
         self.cuts = 0
+
+    def _cover_rows(self) -> None:
+        """every_cell_seen: sum_{j reaching i} n_j >= 1 for every cover row i (identical rows once)."""
+        reach = (abs(self.inst.B) > 0).astype(float).tocsr()[np.flatnonzero(self.inst.cover_rows())]
+        unique, _ = merge_rows(reach)
+        if unique.shape[0]:
+            self.lm.add_rows(unique, 1.0, np.inf)
 
     def _group_scores(self) -> tuple[sp.csr_matrix, np.ndarray]:
         """The rows S_g over the columns that score pieces (z for D, x for V), and those columns."""
