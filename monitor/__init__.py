@@ -12,6 +12,7 @@ from .api import (
                   CalibrateResult,
                   EvaluateResult,
                   FrontierRun,
+                  ParetoRun,
                   ScheduleResult,
                   SensitivityResult,
                   SimulationResult,
@@ -20,6 +21,7 @@ from .api import (
                   calibrate,
                   evaluate,
                   frontier,
+                  pareto,
                   read_plan,
                   scenario,
                   schedule,
@@ -32,8 +34,8 @@ from .errors import InputError, MonitorError, Problem, SolverError
 from .model.build import ScenarioModel, build_model
 from .model.load import load_scenario
 
-__all__ = ["CalibrateResult", "EvaluateResult", "FrontierRun", "InputError", "MonitorError", "Problem",
+__all__ = ["CalibrateResult", "EvaluateResult", "FrontierRun", "InputError", "ParetoRun", "MonitorError", "Problem",
            "ScenarioModel", "ScheduleResult", "SensitivityResult", "SimulationResult", "SolveResult", "SolverError",
            "ValidateResult",
-           "__version__", "build_model", "calibrate", "evaluate", "frontier", "load_scenario", "read_plan",
+           "__version__", "build_model", "calibrate", "evaluate", "frontier", "load_scenario", "pareto", "read_plan",
            "scenario", "schedule", "sensitivity", "simulate", "solve", "validate"]

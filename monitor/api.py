@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -35,6 +35,7 @@ from .model.metrics import placements, plan_metrics, scenario_size
 from .model.schema import Scenario, json_schema
 from .outputs import calibration as calibration_out
 from .outputs import frontier as frontier_out
+from .outputs import pareto as pareto_out
 from .outputs import schedule as schedule_out
 from .outputs import sensitivity as sensitivity_out
 from .outputs import simulation as simulation_out
@@ -47,6 +48,8 @@ from .solvers.solution import check_time_limit
 from .studies import baselines
 from .studies.calibration import calibrate as calibrate_force
 from .studies.frontier import FrontierResult, Point, sweep
+from .studies.pareto import ParetoPoint
+from .studies.pareto import pareto as run_pareto
 from .studies.schedule import DEFAULT_TIME_LIMIT_S, Schedule, build_schedule
 from .studies.sensitivity import Sensitivity
 from .studies.sensitivity import sensitivity as run_sensitivity
@@ -192,6 +195,32 @@ def _check_min_segment(model: ScenarioModel, sol) -> None:
         raise InputError([Problem(f"cannot be met within budget.annual_usd = {inst.budget_usd:,.0f}: "
                                   f"{len(inst.unseen_cells(sol.units))} cells stay unseen; set it to false to plan "
                                   "for segments only", s.source, "objective.every_cell_seen", True)])
+
+
+@dataclass
+class ParetoRun(_Result):
+    model: ScenarioModel
+    points: list[ParetoPoint]  # one plan per level of min_segment_detection, the worst-segment plan last
+
+    def to_dict(self) -> dict:
+        return {"scenario": self.model.scenario.label, "points": [asdict(p) for p in self.points]}
+
+    def text(self) -> str:
+        return pareto_out.pareto_text(self.model.scenario.label, self.points)
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        """pareto.md, pareto.png and pareto.json."""
+        return pareto_out.write_pareto(out_dir, self.model.scenario.label, self.points)
+
+
+def pareto(config: str | Path | Scenario, levels: list[float], solver: str = "greedy",
+           scenarios: list[str] | None = None, overrides: dict | None = None, **options) -> ParetoRun:
+    """Expected score against the worst segment at the config's budget (studies/pareto): one plan per
+    level of min_segment_detection in `levels`, and the plan that maximises the worst segment."""
+    solvers.options_for(solver, options)  # bad options before any work
+    model = build_model(scenario(config, overrides, scenarios))
+    with stop.sigint_stops():
+        return ParetoRun(model, run_pareto(model, levels, solver, options))
 
 
 @dataclass
@@ -426,6 +455,6 @@ def simulate(config: str | Path | Scenario, plan: str | Path | dict, days: float
     return SimulationResult(model, name, units, doc)
 
 
-__all__ = ["CalibrateResult", "EvaluateResult", "FrontierRun", "ScheduleResult", "SensitivityResult", "SimulationResult",
-           "SolveResult", "ValidateResult", "calibrate", "evaluate", "frontier", "read_plan", "scenario", "schedule",
+__all__ = ["CalibrateResult", "EvaluateResult", "FrontierRun", "ParetoRun", "ScheduleResult", "SensitivityResult", "SimulationResult",
+           "SolveResult", "ValidateResult", "calibrate", "evaluate", "frontier", "pareto", "read_plan", "scenario", "schedule",
            "schema", "sensitivity", "simulate", "solve", "validate"]

@@ -165,10 +165,21 @@ def _sensitivity(args) -> int:
     return _written(res, out, args.json)
 
 
+def _pareto(args) -> int:
+    s = _scenario(args)
+    out = check_out_dir(args.out if args.out is not None else Path("out") / f"{s.label}-pareto")
+    run = api.pareto(s, args.levels, solver=args.solver, time_limit_s=args.time_limit_s)
+    files = run.write(out)
+    _print(run, args.json)
+    if not args.json:
+        _outputs(out, files)
+    return 0
+
+
 def _schema(args) -> int:
     sys.stdout.write(dumps(api.schema()))
     return 0
 
 
 COMMANDS = {"schema": _schema, "sensitivity": _sensitivity, "validate": _validate, "solve": _solve, "evaluate": _evaluate, "calibrate": _calibrate,
-            "frontier": _frontier, "schedule": _schedule, "simulate": _simulate}
+            "frontier": _frontier, "pareto": _pareto, "schedule": _schedule, "simulate": _simulate}

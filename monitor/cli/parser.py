@@ -14,6 +14,7 @@ import monitor.solvers as solvers
 from .._version import __version__
 from ..model.instance import OBJECTIVES
 from ..studies.frontier import parse_budgets
+from ..studies.pareto import parse_levels
 
 EXAMPLES = {
     "validate": "monitor validate configs/ukraine-2025.toml",
@@ -22,6 +23,7 @@ EXAMPLES = {
     "calibrate": "monitor calibrate configs/uniimog-1988.toml",
     "frontier": "monitor frontier configs/ukraine-2025.toml --budgets-usd 5e6:100e6:20 --mix all --mix observers "
                 "--mix remote --mix towers=ast,ift --out out/ukraine-frontier",
+    "pareto": "monitor pareto configs/ukraine-2025.toml --levels 0:0.6:4",
     "schedule": "monitor schedule configs/uniimog-1988.toml out/uniimog-1988/plan.json",
     "simulate": "monitor simulate configs/uniimog-1988.toml out/uniimog-1988/plan.json --mode schedule",
     "schema": "monitor schema > scenario.schema.json",
@@ -49,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="override one key of the config, after the scenarios: assets.ift.radius_km=5, "
                              "budget.annual_usd=4e7 (assets, zones, classes and hotspots by name); repeatable")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for add in (_add_validate, _add_solve, _add_evaluate, _add_calibrate, _add_frontier, _add_schedule,
+    for add in (_add_validate, _add_solve, _add_evaluate, _add_calibrate, _add_frontier, _add_pareto, _add_schedule,
                 _add_simulate):
         add(sub, common)
     se = sub.add_parser("sensitivity", parents=[common], help="how a plan's detection moves over the estimates' ranges",
@@ -162,6 +164,22 @@ def _add_frontier(sub, common) -> None:
     f.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
 
 
+def _add_pareto(sub, common) -> None:
+    pa = sub.add_parser("pareto", parents=[common], help="expected detection against the worst segment at one budget",
+                        description="Solve the config at its budget once per level of min_segment_detection (every "
+                                    "segment at the level or above), and once for the worst segment itself. Prints "
+                                    "each plan's detection and worst segment, and writes pareto.md, pareto.png and "
+                                    "pareto.json to --out: what closing the gaps costs.",
+                        epilog=f"example: {EXAMPLES['pareto']}")
+    pa.add_argument("config", help="scenario file (TOML)")
+    pa.add_argument("--levels", type=_levels, default=[0.0, 0.2, 0.4, 0.6], metavar="FROM:TO:N",
+                    help="N levels of min_segment_detection evenly spaced from FROM to TO in [0, 1] (default 0:0.6:4)")
+    pa.add_argument("--solver", default="greedy", choices=solvers.names(), help="solver (default: greedy)")
+    pa.add_argument("--time-limit-s", type=_positive_float, help="stop the solver after this many seconds, per plan")
+    pa.add_argument("--out", default=None, help="output folder (default: out/<scenario name>-pareto)")
+    pa.add_argument("--json", action="store_true", help="print pareto.json instead of the table")
+
+
 def _add_schedule(sub, common) -> None:
     sc = sub.add_parser("schedule", parents=[common], help="turn a plan into one day's patrol routes and drone sorties",
                         description="Route one day's patrols of every placed team site and sorties of every "
@@ -253,6 +271,13 @@ def _probability(text: str) -> float:
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"must be a number in [0, 1], got {text!r}")
     return value
+
+
+def _levels(text: str) -> list[float]:
+    try:
+        return parse_levels(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _budget_range(text: str) -> list[float]:

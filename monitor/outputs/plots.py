@@ -248,3 +248,27 @@ def tornado_png(doc: dict) -> bytes:
 
 def draws_png(doc: dict) -> bytes:
     return figure_png(lambda ax: plot_draws(doc, ax=ax), figsize=(8, 5))
+
+
+def plot_pareto(points, label, ax=None):
+    """`monitor pareto`: detection (y) against the worst segment (x), one point a plan, named by `label(point)`."""
+    if ax is None:
+        ax = Figure(figsize=(8, 6)).subplots()
+    xs = [100 * p.worst_segment for p in points]
+    ys = [100 * p.detection for p in points]
+    ax.plot(xs, ys, color="#888", lw=1, zorder=1)
+    labels: dict[tuple, list[str]] = {}  # plans that coincide share one label
+    for p, x, y in zip(points, xs, ys):
+        ax.scatter([x], [y], color="#1f77b4" if p.meets else "#d62728", zorder=2)
+        labels.setdefault((round(x, 6), round(y, 6)), []).append(label(p))
+    for (x, y), names in labels.items():
+        ax.annotate(", ".join(names), (x, y), textcoords="offset points", xytext=(5, 4), fontsize=8)
+    ax.set_xlabel("worst segment detection (%)")
+    ax.set_ylabel("expected detection (%)")
+    ax.set_title("What closing the gaps costs (red: level not met)")
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def pareto_png(points, label) -> bytes:
+    return figure_png(lambda ax: plot_pareto(points, label, ax=ax), figsize=(8, 6))

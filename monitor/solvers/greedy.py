@@ -207,7 +207,8 @@ def solve_greedy(inst: Instance, options: GreedyOptions = GreedyOptions(), start
 
 
 def _over_levels(inst: Instance, units: np.ndarray, walk, t0: float, limit: float | None):
-    """min_segment m: the best plan that keeps it among two families, each filled by the objective.
+    """min_segment m: the best plan that keeps it among the objective's own plan and two families,
+    each filled by the objective.
 
     - Saturate every group to a level L >= m first, for L = m, m + LEVEL_STEP, ... (at m itself it
       often buys many cheap units that just reach it; a higher L buys fewer, stronger ones), until
@@ -215,7 +216,9 @@ def _over_levels(inst: Instance, units: np.ndarray, walk, t0: float, limit: floa
     - Greedy on the Lagrangian score + mu sum_g min(S_g, m) for mu in MUS: for small mu the
       objective's own plan, nudged where a group falls short.
     """
-    cands, accepted, evaluations, status = [], 0, 0, Status.FEASIBLE
+    st = state_for(inst, units)  # the objective's own plan, which may already keep min_segment
+    accepted, evaluations, status = walk(inst, st, inst.room(st.units), t0, limit)
+    cands = [st.units.copy()]
     misses, level = 0, inst.min_segment
     while level <= 1.0 + 1e-12 and misses < LEVEL_MISSES and _stop(t0, limit) is None:
         raised, reached = saturate(inst, units, min(level, 1.0))
