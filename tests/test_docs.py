@@ -26,7 +26,7 @@ PAGES = [README, *sorted(DOCS.glob("*.md"))]
 OUTPUT_NAMES = {
     "plan.json", "placements.geojson", "cells.csv", "map.png", "report.md",
     "cells.geojson", "line.geojson", "zones.geojson", "coverage.geojson", "report.html", "frontier.html",
-    "sensitivity.json", "sensitivity.md", "tornado.png", "draws.png",
+    "sensitivity.json", "sensitivity.md", "tornado.png", "draws.png", "pareto.md", "pareto.png", "pareto.json",
     "frontier.csv", "frontier.png", "frontier.md", "points.jsonl",
     "routes.geojson", "routes.png", "schedule.json", "simulation.json", "simulation.md",
 }
