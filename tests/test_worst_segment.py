@@ -213,3 +213,15 @@ def test_plan_json_carries_the_best_response(tmp_path):
             "unseen_area_share"} <= set(doc["metrics"])
     assert any(p.name == "report.md" for p in files)
     assert "zones' area no unit sees" in (tmp_path / "report.md").read_text()
+
+
+def test_frontier_marks_budgets_that_cannot_meet_min_segment(tmp_path):
+    run = api.frontier(TOY, [1e6, 5e6], mixes=["all"], checkpoint_dir=tmp_path,
+                       overrides={"objective.min_segment_detection": 0.85})
+    low, high = sorted(run.result.points, key=lambda p: p.budget_usd)
+    assert low.problems and "min_segment_detection" in low.problems[0]
+    assert not high.problems
+    assert "%*" in run.text() and "break a constraint" in run.text()
+    worst = api.frontier(TOY, [5e6], mixes=["all"], objective="worst_segment", checkpoint_dir=tmp_path / "w")
+    (p,) = worst.result.points
+    assert p.value == pytest.approx(p.worst_segment["detection"])  # the sweep's value is the worst segment

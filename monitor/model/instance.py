@@ -352,18 +352,24 @@ class Instance:
                        f"max_side_gap {100 * self.max_side_gap:.2f}")
         if len(short):
             out.append(f"{len(short)} sites of existing units are left empty")
-        blind = self.unseen_cells(n)
-        if len(blind):
-            out.append(f"{len(blind)} cells with violations are seen by no unit (every_cell_seen)")
-        if self.min_segment > 0 and self.cell_segment is not None:
-            worst = self.worst_segment(n)
-            if worst < self.min_segment - SEGMENT_TOL:
-                out.append(f"the worst segment's {self.base} is {100 * worst:.2f}%, below min_segment_detection "
-                           f"{100 * self.min_segment:.2f}%")
+        out += self.segment_problems(n)
         if self.asset_min is not None:
             for a in np.flatnonzero(per_asset < self.asset_min):
                 out.append(f"asset {self._asset_name(a)}: {per_asset[a]:g} units are fewer than min_units "
                            f"{self.asset_min[a]}")
+        return out
+
+    def segment_problems(self, units: np.ndarray) -> list[str]:
+        """What a plan breaks of every_cell_seen and min_segment (whatever the budget); empty if nothing."""
+        out = []
+        blind = self.unseen_cells(units)
+        if len(blind):
+            out.append(f"{len(blind)} cells with violations are seen by no unit (every_cell_seen)")
+        if self.min_segment > 0 and self.cell_segment is not None:
+            worst = self.worst_segment(units)
+            if worst < self.min_segment - SEGMENT_TOL:
+                out.append(f"the worst segment's {self.base} is {100 * worst:.2f}%, below min_segment_detection "
+                           f"{100 * self.min_segment:.2f}%")
         return out
 
     def _asset_name(self, a: int):

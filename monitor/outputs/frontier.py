@@ -83,7 +83,8 @@ def frontier_md(res: FrontierResult) -> str:
             lines.append(f"| {_musd(p.budget_usd)} | {_musd(p.annual_usd)} | {pct(p.detection)} | {pct(p.verified)} "
                          f"| {pct(p.bound)} "
                          f"| {pct(p.gap)} | {_musd(mc) if mc is not None else '-'} | km {ws['from_km']:.0f}-"
-                         f"{ws['to_km']:.0f}: {pct(ws['detection'])} | {p.observers} | {units} |")
+                         f"{ws['to_km']:.0f}: {pct(ws['detection'])} | {p.observers} | {units}"
+                         + (f"; breaks {'; '.join(p.problems)}" if p.problems else "") + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -118,20 +119,25 @@ def frontier_text(res: FrontierResult) -> str:
     by = {(p.mix, p.budget_usd): p for p in res.points}
     for b in sorted({p.budget_usd for p in res.points}):
         lines.append(f"  {'$' + format(b / 1e6, ',.2f') + 'M':>14}"
-                     + "".join(f"{format(100 * by[(n, b)].value, '.2f') + '%':>{width}}" for n in names))
+                     + "".join(f"{format(100 * by[(n, b)].value, '.2f') + ('%*' if by[(n, b)].problems else '%'):>{width}}"
+                               for n in names))
     for n in names:
         pts = res.of(n)
         k = knee([p.budget_usd for p in pts], [p.value for p in pts])
         if k is not None:
             lines.append(f"  knee of {n}: ${pts[k].budget_usd / 1e6:,.2f}M a year, "
                          f"{100 * pts[k].value:.2f}% {what}")
+    broken = [p for p in res.points if p.problems]
+    if broken:
+        lines.append(f"  * {len(broken)} plans break a constraint the budget cannot meet ({broken[0].problems[0]} "
+                     f"at {_musd(broken[0].budget_usd)}, {broken[0].mix})")
     return "\n".join(lines) + "\n"
 
 
 def frontier_dict(res: FrontierResult) -> dict:
     """The frontier as plain data: the sweep's settings, every point (plans as units per asset) and the baselines."""
     points = [{"mix": p.mix, "budget_usd": p.budget_usd, "detection": p.detection, "verified": p.verified,
-               "bound": p.bound, "gap": p.gap,
+               "bound": p.bound, "gap": p.gap, "problems": p.problems,
                "solver_bound": p.solver_bound, "annual_usd": p.annual_usd, "observers": p.observers,
                "units_by_asset": p.units_by_asset, "worst_segment": p.worst_segment, "status": p.status,
                "plan_from": p.plan_from, "seconds": p.seconds} for p in res.points]

@@ -112,7 +112,7 @@ def sweep(model: ScenarioModel, budgets_usd, mixes: list[str] | None = None, sol
     points = []
     for m in mix_list:
         recs = [done[k] for c in chains if c["mix"] is m for k in c["keys"]]
-        points += tighten([_to_point(r, len(model.sites), model.instance.objective) for r in recs])
+        points += tighten([_to_point(r, len(model.sites), model.instance.objective, model.instance) for r in recs])
     return FrontierResult(s.name, solver, options, mix_list, points, solved=total - reused, reused=reused,
                           seconds=time.perf_counter() - t0, asset_names=[a.name for a in s.assets],
                           baselines=baseline_points(model, budgets), objective=model.instance.objective)
@@ -226,9 +226,12 @@ def _point_metrics(model: ScenarioModel, units: np.ndarray) -> dict:
     return {k: m[k] for k in ("detection", "verified", "annual_usd", "observers", "units_by_asset", "worst_segment")}
 
 
-def _to_point(rec: dict, n_sites: int, objective: str = "detection") -> Point:
+def _to_point(rec: dict, n_sites: int, objective: str = "detection", inst=None) -> Point:
+    """A finished record as a Point; with `inst`, the min_segment_detection or every_cell_seen it breaks."""
     m = rec["metrics"]
-    return Point(mix=rec["mix"], budget_usd=rec["budget_usd"], units=_units(n_sites, rec["units"]),
+    units = _units(n_sites, rec["units"])
+    return Point(mix=rec["mix"], budget_usd=rec["budget_usd"], units=units,
+                 problems=[] if inst is None else inst.segment_problems(units),
                  detection=m["detection"], solver_bound=rec["solver_bound"], annual_usd=m["annual_usd"],
                  observers=m["observers"], units_by_asset=m["units_by_asset"], worst_segment=m["worst_segment"],
                  status=rec["status"], plan_from=rec["plan_from"], seconds=rec["seconds"],

@@ -82,10 +82,13 @@ class Point:
     bound: float | None = None  # after tightening across budgets (module doc)
     verified: float = 0.0       # V of the plan (detected and verified in time)
     objective_name: str = "detection"  # what the sweep maximised, and what the bound bounds
+    problems: list = field(default_factory=list)  # min_segment_detection or every_cell_seen the plan breaks
 
     @property
     def value(self) -> float:
-        """The plan's score by the sweep's objective: D or V."""
+        """The plan's score by the sweep's objective: D, V or the worst segment's detection."""
+        if self.objective_name == "worst_segment":
+            return self.worst_segment["detection"]
         return self.verified if self.objective_name == "verified" else self.detection
 
     @property
