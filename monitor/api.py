@@ -43,7 +43,7 @@ from .outputs import tables, text
 from .outputs.plan import plan_document, solver_record, write_plan
 from .reading import parse_json, read_text
 from .solvers import robust, stop
-from .solvers.shortfall import min_segment_unmet, note_constraint_cost
+from .solvers.shortfall import note_constraint_cost, unmet_constraints
 from .solvers.solution import check_time_limit
 from .studies import baselines
 from .studies.calibration import calibrate as calibrate_force
@@ -179,22 +179,11 @@ def solve(config: str | Path | Scenario, budget_usd: float | None = None, solver
         sol = run(model.instance) if not robust_losses else robust.robust_losses(model.instance, robust_losses, run)
         note_constraint_cost(model.instance, sol, run)
     log.info("solve: %s, plan %.6f, bound %s, %.2f s", sol.status, sol.objective, sol.bound, sol.seconds)
-    _check_min_segment(model, sol)
+    unmet = unmet_constraints(model.instance, sol, model.scenario)
+    if unmet:
+        raise InputError(unmet)
     found, skipped = baselines.compare(model)
     return SolveResult(model, sol, plan_metrics(model, sol.units), found, skipped)
-
-
-def _check_min_segment(model: ScenarioModel, sol) -> None:
-    """An InputError naming objective.min_segment_detection (or every_cell_seen) when the plan breaks it."""
-    s, inst = model.scenario, model.instance
-    why = min_segment_unmet(inst, sol.units, sol.status)
-    if why is not None:
-        raise InputError([Problem(f"cannot be met within budget.annual_usd = {inst.budget_usd:,.0f}: {why}",
-                                  s.source, "objective.min_segment_detection", s.objective.min_segment_detection)])
-    if len(inst.unseen_cells(sol.units)):
-        raise InputError([Problem(f"cannot be met within budget.annual_usd = {inst.budget_usd:,.0f}: "
-                                  f"{len(inst.unseen_cells(sol.units))} cells stay unseen; set it to false to plan "
-                                  "for segments only", s.source, "objective.every_cell_seen", True)])
 
 
 @dataclass

@@ -244,11 +244,15 @@ class Instance:
         rows = self.W.sum(axis=1) > 0
         return rows if self.row_down is None else rows & (self.row_down == 0)
 
+    def sight(self) -> sp.csc_matrix:
+        """(rows, sites) 1 where a unit at the site sees the row at all (b > 0): what every_cell_seen asks for."""
+        return (abs(self.B) > 0).astype(float).tocsc()
+
     def unseen_cells(self, units: np.ndarray) -> np.ndarray:
         """With every_cell_seen: the cover rows no placed unit reaches (none otherwise)."""
         if not self.every_cell_seen:
             return np.zeros(0, np.int64)
-        seen = (abs(self.B) @ (np.asarray(units, float) > 0).astype(float)) > 0
+        seen = (self.sight() @ (np.asarray(units, float) > 0).astype(float)) > 0
         return np.flatnonzero(~seen & self.cover_rows())
 
     def side_scores(self, units: np.ndarray) -> np.ndarray:

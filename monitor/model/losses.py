@@ -32,9 +32,9 @@ def _units(units: np.ndarray) -> np.ndarray:
     return np.repeat(np.arange(len(n)), np.maximum(n, 0))
 
 
-def _removal_losses(inst: Instance, n: np.ndarray) -> np.ndarray:
-    """D(n) - D(n - e_j) for every site j (meaningful where n_j > 0): sum_{i, c} WS miss (e^{b f} - 1)."""
-    miss = np.exp(-inst.hazard(n))
+def removal_losses(inst: Instance, miss: np.ndarray) -> np.ndarray:
+    """D(n) - D(n - e_j) for every site j (meaningful where n_j > 0), from the plan's miss
+    probabilities exp(-u): sum_{i, c} WS miss (e^{b f} - 1). Greedy's swaps use it too."""
     B = inst.B.tocsc()
     col = np.repeat(np.arange(B.shape[1]), np.diff(B.indptr))
     WS = inst.W * inst.share
@@ -62,7 +62,7 @@ def worst_losses(inst: Instance, units: np.ndarray, K: int, exhaustive_limit: in
     out, greedy_lost = [], []
     left = n.copy()
     for k in range(1, min(K, len(placed)) + 1):
-        j = int(np.argmax(np.where(left > 0, _removal_losses(inst, left), -np.inf)))
+        j = int(np.argmax(np.where(left > 0, removal_losses(inst, np.exp(-inst.hazard(left))), -np.inf)))
         left[j] -= 1
         greedy_lost.append(j)
         lost, value, method = list(greedy_lost), inst.detected(left), "greedy"

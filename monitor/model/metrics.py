@@ -50,6 +50,7 @@ def plan_metrics(model: ScenarioModel, units: np.ndarray) -> dict:
     s, inst, cells = model.scenario, model.instance, model.cells
     Us, Um = _hazards(model, units)  # per row; folded to cells (over outage states) below
     P = inst.fold(-np.expm1(-(Us + Um)))
+    PV = inst.fold(inst.verified_by_cell(units))
     W = inst.cell_W
     WS = W * inst.share
     hit = WS * P
@@ -78,7 +79,7 @@ def plan_metrics(model: ScenarioModel, units: np.ndarray) -> dict:
         "detection": D,
         "by_class": {n_: float((W[:, c] * P[:, c]).sum()) for c, n_ in enumerate(names)},
         "by_side": by_side,
-        **best_response(model, P, inst.fold(inst.verified_by_cell(units)), inst.fold(Us + Um)),
+        **best_response(model, P, PV, inst.fold(Us + Um)),
         "segment_km": s.metrics.segment_km,
         "target_detection": s.metrics.target_detection,
         "line_share_above_target": above,
@@ -88,17 +89,16 @@ def plan_metrics(model: ScenarioModel, units: np.ndarray) -> dict:
         "mean_time_to_detection_h_by_class": mttd_class,
     }
     out["losses"] = lost_units(model, units)
-    out.update(verification_metrics(model, units))
+    out.update(verification_metrics(model, units, P, PV))
     out.update(staff_and_effort(model, units))
     return out
 
 
-def _worst_stretch(model: ScenarioModel, WS: np.ndarray, X: np.ndarray, key: str) -> dict:
-    """The segment of metrics.segment_km where X (per cell and class) holds the least share of its
-    violations weighted by WS: its km and that share, under `key`."""
+def _worst_stretch(model: ScenarioModel, seg: np.ndarray, WS: np.ndarray, X: np.ndarray, key: str) -> dict:
+    """The segment of metrics.segment_km (`seg`, per cell) where X (per cell and class) holds the least
+    share of its violations weighted by WS: its km and that share, under `key`."""
     seg_km = model.scenario.metrics.segment_km
     L = model.geometry.length_km
-    seg = segment_index(model.cells.s_km, L, seg_km)
     num, den = _binned(seg, (WS * X).sum(axis=1), WS.sum(axis=1))
     ids = np.unique(seg)
     ok = den > 0
@@ -116,13 +116,14 @@ def best_response(model: ScenarioModel, P: np.ndarray, PV: np.ndarray, U: np.nda
     inst, cells, names = model.instance, model.cells, model.instance.names.get("classes", [])
     W = inst.cell_W
     WS = W * inst.share
-    out = {"worst_segment": _worst_stretch(model, WS, P, "detection"),
-           "worst_segment_verified": _worst_stretch(model, WS, PV, "verified"),
+    seg = segment_index(cells.s_km, model.geometry.length_km, model.scenario.metrics.segment_km)
+    out = {"worst_segment": _worst_stretch(model, seg, WS, P, "detection"),
+           "worst_segment_verified": _worst_stretch(model, seg, WS, PV, "verified"),
            "worst_segment_by_class": {}, "worst_cell_by_class": {}}
     for c, name in enumerate(names):
         wc = np.zeros_like(WS)
         wc[:, c] = W[:, c]
-        out["worst_segment_by_class"][name] = _worst_stretch(model, wc, P, "detection")
+        out["worst_segment_by_class"][name] = _worst_stretch(model, seg, wc, P, "detection")
         where = np.flatnonzero(W[:, c] > 0)
         if len(where):
             i = int(where[np.argmin(P[where, c])])

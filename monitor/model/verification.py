@@ -27,12 +27,14 @@ from .build import ScenarioModel
 from .hazards import entry_table
 
 
-def verification_metrics(model: ScenarioModel, units: np.ndarray) -> dict:
-    """V overall, by class and side; unreachable share; response mean and p90 (plan.json `metrics`)."""
+def verification_metrics(model: ScenarioModel, units: np.ndarray, P: np.ndarray | None = None,
+                         VP: np.ndarray | None = None) -> dict:
+    """V overall, by class and side; unreachable share; response mean and p90 (plan.json `metrics`).
+    P and VP per cell (over outage states) when the caller has them already."""
     s, inst, cells = model.scenario, model.instance, model.cells
     WS = inst.cell_W * inst.share  # per cell; P and VP over outage states by their probability
-    P = inst.fold(inst.detection_by_cell(units))
-    VP = inst.fold(inst.verified_by_cell(units))
+    P = inst.fold(inst.detection_by_cell(units)) if P is None else P
+    VP = inst.fold(inst.verified_by_cell(units)) if VP is None else VP
     names = [c.name for c in s.violations.classes]
     by_side = {}
     for k, name in enumerate(model.sides):

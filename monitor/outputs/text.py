@@ -50,9 +50,14 @@ def summary_rows(doc: dict) -> list[tuple[str, str]]:
     ]
 
 
+def _logged(sv: dict, wanted) -> dict | None:
+    """The first entry of the solver's log that `wanted(entry)` picks, or None."""
+    return next((e for e in sv.get("log", []) if isinstance(e, dict) and wanted(e)), None)
+
+
 def _robust(sv: dict) -> list[tuple[str, str]]:
     """With --robust-losses: the candidate kept, against the nominal plan, after the worst losses."""
-    rec = next((e for e in sv.get("log", []) if isinstance(e, dict) and "chosen_theta" in e), None)
+    rec = _logged(sv, lambda e: "chosen_theta" in e)
     if rec is None:
         return []
     nominal, chosen = rec["candidates"][0], next(c for c in rec["candidates"] if c["theta"] == rec["chosen_theta"])
@@ -63,8 +68,7 @@ def _robust(sv: dict) -> list[tuple[str, str]]:
 
 def _constraint_cost(sv: dict) -> list[tuple[str, str]]:
     """With min_segment_detection: the plan the same solver makes without it, and what the constraint costs."""
-    rec = next((e for e in sv.get("log", []) if isinstance(e, dict) and e.get("phase") == "without min_segment_detection"),
-               None)
+    rec = _logged(sv, lambda e: e.get("phase") == "without min_segment_detection")
     if rec is None:
         return []
     lost = 100 * (rec["objective"] - sv["objective"])

@@ -23,7 +23,7 @@ whole plans (`_VerifiedRelaxation`), so its bound holds for every plan.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -106,8 +106,6 @@ def worst_segment_bound(inst: Instance, start: np.ndarray, fits: np.ndarray, tim
     point), so the weights move by multiplicative steps towards the groups that point leaves
     lowest: lam_g <- lam_g exp(-(S_g - min S) / T), T falling from SOFT_T0 to SOFT_T1.
     """
-    from dataclasses import replace
-
     t_end = time.perf_counter() + max(time_limit_s, 0.0)
     G, Wg = inst.entry_group(), inst.group_weight()
     live = Wg > 0

@@ -135,7 +135,7 @@ def cover_cells(inst: Instance, units: np.ndarray) -> np.ndarray:
     n = np.asarray(units, int).copy()
     if not inst.every_cell_seen:
         return n
-    reach = (abs(inst.B) > 0).astype(float).tocsc()
+    reach = inst.sight()
     need = inst.cover_rows() & ~((reach @ (n > 0).astype(float)) > 0)
     room = inst.room(n)
     cost = np.maximum(inst.cost_usd, 1e-9)

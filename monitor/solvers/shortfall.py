@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..errors import Problem
 from ..model.instance import Instance
 from .greedy import solve_greedy
 from .relax import frank_wolfe_bound
@@ -43,3 +44,18 @@ def note_constraint_cost(inst: Instance, sol, run) -> None:
     free = run(replace(inst, min_segment=0.0))
     sol.log.append({"phase": "without min_segment_detection", "objective": free.objective, "bound": free.bound,
                     "worst_segment": inst.worst_segment(free.units)})
+
+
+def unmet_constraints(inst: Instance, sol, s) -> list[Problem]:
+    """One problem naming objective.min_segment_detection, or every_cell_seen, when the plan breaks it
+    (scenario `s` names the file and the value); none when it keeps both."""
+    why = min_segment_unmet(inst, sol.units, sol.status)
+    if why is not None:
+        return [Problem(f"cannot be met within budget.annual_usd = {inst.budget_usd:,.0f}: {why}",
+                        s.source, "objective.min_segment_detection", s.objective.min_segment_detection)]
+    unseen = len(inst.unseen_cells(sol.units))
+    if unseen:
+        return [Problem(f"cannot be met within budget.annual_usd = {inst.budget_usd:,.0f}: {unseen} cells stay "
+                        "unseen; set it to false to plan for segments only", s.source, "objective.every_cell_seen",
+                        True)]
+    return []

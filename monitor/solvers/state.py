@@ -25,6 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..model.instance import Instance
+from ..model.losses import removal_losses
 
 
 class CoverageState:
@@ -56,10 +57,8 @@ class CoverageState:
         return np.bincount(self.col, weights=self.entry_gains().sum(axis=1), minlength=self.inst.n_sites)
 
     def losses(self) -> np.ndarray:
-        """loss(j | n): what removing one unit at j costs, for every site."""
-        h = self.b[:, None] * self.inst.F[self.col]
-        per_nz = (self.WS[self.rows] * self.miss[self.rows] * np.expm1(h)).sum(axis=1)
-        return np.bincount(self.col, weights=per_nz, minlength=self.inst.n_sites)
+        """loss(j | n): what removing one unit at j costs, for every site (`model/losses.py`)."""
+        return removal_losses(self.inst, self.miss)
 
     def add(self, j: int, k: int = 1) -> None:
         """k more units at j (k < 0 takes units out)."""

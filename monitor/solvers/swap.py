@@ -112,7 +112,8 @@ def _moved(units: np.ndarray, move: tuple[int, int]) -> np.ndarray:
     return out
 
 
-def _lexical(inst: Instance, S: np.ndarray, level: float) -> tuple[float, float]:
+def _lexical(S: np.ndarray, level: float) -> tuple[float, float]:
+    """(worst group, sum_g min(S_g, level)): what a worst_segment swap compares."""
     return float(S.min()), float(np.minimum(S, level).sum())
 
 
@@ -123,7 +124,7 @@ def _best_worst_swap(inst: Instance, units: np.ndarray) -> tuple[int, int] | Non
     grp = Groups(inst, st)
     S = grp.scores()
     level = float(S.min()) + LIFT
-    here = _lexical(inst, S[grp.live], level)
+    here = _lexical(S[grp.live], level)
     slack = inst.budget_limit_usd - inst.cost(units)
     move, value = None, here
     cover = _Cover(inst, units)
@@ -155,7 +156,7 @@ class _Cover:
         self.on = inst.every_cell_seen
         if self.on:
             self.units = units
-            self.reach = (abs(inst.B) > 0).tocsc().astype(float)
+            self.reach = inst.sight()
             self.count = np.asarray(self.reach @ (units > 0).astype(float)).ravel()
             self.rows = inst.cover_rows()
 

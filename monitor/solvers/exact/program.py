@@ -104,7 +104,7 @@ class Program:
 
     def _cover_rows(self) -> None:
         """every_cell_seen: sum_{j reaching i} n_j >= 1 for every cover row i (identical rows once)."""
-        reach = (abs(self.inst.B) > 0).astype(float).tocsr()[np.flatnonzero(self.inst.cover_rows())]
+        reach = self.inst.sight().tocsr()[np.flatnonzero(self.inst.cover_rows())]
         unique, _ = merge_rows(reach)
         if unique.shape[0]:
             self.lm.add_rows(unique, 1.0, np.inf)
