@@ -114,11 +114,19 @@ class LinearModel:
     def solve_lp(self, time_limit_s: float) -> Result:
         """Solve the LP (all variables continuous) with GLOP, warm from the last basis."""
         params = mathopt.SolveParameters(time_limit=datetime.timedelta(seconds=max(time_limit_s, 0.01)))
-        if self._lp is None:
+        warm = self._lp is not None
+        if not warm:
             self._lp = mathopt.IncrementalSolver(self.model, mathopt.SolverType.GLOP)
         else:  # after adding cuts the last basis stays dual feasible: dual simplex re-solves warm
             params.glop.use_dual_simplex = True
-        res = _interruptible(lambda intr: self._lp.solve(params=params, interrupter=intr), "glop")
+        try:
+            res = _interruptible(lambda intr: self._lp.solve(params=params, interrupter=intr), "glop")
+        except SolverError:
+            if not warm:
+                raise
+            # GLOP can end a warm re-solve abnormally (seen on tiny programs): solve once from scratch
+            self._lp = None
+            return self.solve_lp(time_limit_s)
         out = _result(res, self._values(res))
         if out.optimal and res.has_dual_feasible_solution():
             dual = res.solutions[0].dual_solution
