@@ -8,24 +8,38 @@ the axes it drew on.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
+from dataclasses import dataclass
 
 import matplotlib
 import numpy as np
+from matplotlib import patheffects
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
+from matplotlib.transforms import Bbox, offset_copy
 
 from ..model.build import ScenarioModel
-from ..model.metrics import detection_by_cell
+from ..model.metrics import best_response, detection_by_cell
 from ..studies.frontier.analysis import knee
 from ..studies.schedule import Schedule, residual_weight
+from . import basemap
 from .text import pct, usd
+
+# Map context (see basemap.py), drawn under the plan: zorder below the cells (1) and the line (2).
+BASE_STYLE = {"border": {"colors": "#9b9b9b", "linewidths": 0.9},
+              "coast": {"colors": "#5d7d96", "linewidths": 0.8},
+              "river": {"colors": "#7ba4c4", "linewidths": 1.0}}
+BASE_LABEL = {"border": "border", "coast": "coast", "river": "river"}
+LABEL_POP = 150_000  # towns of at least this pop_max are named; smaller ones (down to the layer's 50,000) are dots
+HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]  # text stays legible over lines and cells
 
 
 def plot_routes(model: ScenarioModel, schedule: Schedule, units: np.ndarray, ax=None, focus: int | None = None):
-    """Cells shaded by the violation weight the sensors leave, the line, the sites and their routes.
+    """Cells shaded by the violation weight the sensors leave, the line, the sites and their routes,
+    over the map context (`_context`) and with the side names.
 
     `focus` (an index into schedule.sites) zooms on that site's reach.
     """
@@ -48,7 +62,7 @@ def plot_routes(model: ScenarioModel, schedule: Schedule, units: np.ndarray, ax=
         label = None if kind in seen else ("team site" if kind == "patrol" else "drone base")
         seen.add(kind)
         ax.scatter(*model.sites.xy_km[x.site], marker="o" if kind == "patrol" else "s", color=c,
-                   edgecolors="black", s=40, zorder=3, label=label)
+                   edgecolors="black", s=40, zorder=3, label=label, gid="sites")
     ax.set_aspect("equal")
     ax.autoscale_view()
     if focus is not None:
@@ -57,9 +71,10 @@ def plot_routes(model: ScenarioModel, schedule: Schedule, units: np.ndarray, ax=
         cx, cy = model.sites.xy_km[x.site]
         ax.set_xlim(cx - r, cx + r)
         ax.set_ylim(cy - r, cy + r)
+    labels = [_side_names(ax, model), *_context(ax, model)]
     ax.set_xlabel("x (km, local transverse Mercator)")
     ax.set_ylabel("y (km)")
-    ax.legend(loc="best", fontsize=8)
+    _map_legend(ax, model, labels)
     return ax
 
 
@@ -80,7 +95,8 @@ def routes_png(model: ScenarioModel, schedule: Schedule, units: np.ndarray, titl
 
 
 def plot_map(model: ScenarioModel, units: np.ndarray, ax=None):
-    """Cells coloured by detection, the line, placed sites sized by units, a legend and a km scale."""
+    """Cells coloured by detection, the line, named hotspots, placed sites sized by units, the worst
+    segment in red, and under them the map context (`_context`); a legend and a km scale."""
     if ax is None:
         ax = Figure(figsize=(10, 10)).subplots()
     det = detection_by_cell(model, units)
@@ -93,23 +109,246 @@ def plot_map(model: ScenarioModel, units: np.ndarray, ax=None):
         hx, hy = model.geometry.to_km([h.lon], [h.lat])
         ax.add_patch(Circle((hx[0], hy[0]), h.radius_km, fill=False, ls="--", color="crimson", lw=1,
                                 label="hotspot" if k == 0 else None))
-    markers = {"sensor": "^", "drone": "s", "patrol": "o"}
+    markers = {"sensor": "^", "drone": "s", "patrol": "o"}  # any other kind of asset: a diamond
     colors = matplotlib.colormaps["tab10"]
     st = model.sites
     n = np.asarray(units)
     for k, a in enumerate(model.scenario.assets):
         sel = (st.asset == k) & (n > 0)
         if sel.any():
-            ax.scatter(st.x_km[sel], st.y_km[sel], s=25 + 25 * n[sel], marker=markers[a.kind],
+            ax.scatter(st.x_km[sel], st.y_km[sel], s=25 + 25 * n[sel], marker=markers.get(a.kind, "D"),
                        color=colors(k % 10), edgecolors="black", linewidths=0.5,
-                       label=f"{a.name} ({a.kind}): {int(n[sel].sum())}", zorder=3)
+                       label=f"{a.name} ({a.kind}): {int(n[sel].sum())}", zorder=3, gid="sites")
     ax.set_aspect("equal")
     ax.autoscale_view()
+    context = _context(ax, model)
+    labels = [*_worst_segment(ax, model, units), *_hotspot_names(ax, model), _side_names(ax, model), *context]
     _scale_bar(ax, model.cells.xy_km)
     ax.set_xlabel("x (km, local transverse Mercator)")
     ax.set_ylabel("y (km)")
-    ax.legend(loc="best", fontsize=8)
+    _map_legend(ax, model, labels)
     return ax
+
+
+@dataclass
+class _Label:
+    """A map label and the places it may go, best first: each a function that draws it there and
+    returns its artists (the two side names together; the worst segment's with its leader line)."""
+
+    places: list
+    keep: bool = False      # drawn even if no place fits (the worst segment, the hotspots), at the best one
+    off_line: bool = False  # must not cross the line (all but the river names, which may follow it)
+
+
+def _text_at(ax, xy, text: str, dx: float = 0.0, dy: float = 0.0, **style) -> list:
+    """A text `dx`, `dy` points from the km point `xy`, in HALO (legible over lines and cells)."""
+    tr = offset_copy(ax.transData, fig=ax.figure, x=dx, y=dy, units="points")
+    return [ax.text(*xy, text, transform=tr, path_effects=HALO, **style)]
+
+
+def _map_legend(ax, model: ScenarioModel, labels: list[_Label]) -> None:
+    """The legend below the map, where it hides no town or river; then the labels placed."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    below = offset_copy(ax.transAxes, fig=ax.figure, y=-40, units="points")  # under the ticks and the x label
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=below, ncol=3 if x1 - x0 >= y1 - y0 else 2,
+              fontsize=8, frameon=False)
+    _place_labels(ax, model, labels)
+
+
+def _context(ax, model: ScenarioModel) -> list[_Label]:
+    """What lets a reader place the map: borders, coast, rivers and towns of the bundled region (none
+    for a line outside every region) and a lon/lat graticule labelled on the top and right edges.
+    The extent stays the one the plan set: the layers are clipped to it. Returns the town and river
+    names, for `_place_labels`."""
+    xlim, ylim = ax.get_xlim(), ax.get_ylim()
+    extent = (xlim[0], ylim[0], xlim[1], ylim[1])
+    span = max(xlim[1] - xlim[0], ylim[1] - ylim[0])
+    geo = model.geometry
+    feats = basemap.features(geo, extent)
+    rank = _river_rank(span)
+    for layer, style in BASE_STYLE.items():
+        segs = [f.xy_km for f in feats if f.layer == layer and (layer != "river" or f.props["scalerank"] <= rank)]
+        if segs:
+            ax.add_collection(LineCollection(segs, zorder=0.5, gid=f"basemap-{layer}", label=BASE_LABEL[layer],
+                                             **style), autolim=False)
+    labels = _towns(ax, model, [f for f in feats if f.layer == "place"], span)  # first: a river name can move along
+    labels += _river_names(ax, [f for f in feats if f.layer == "river" and f.props["scalerank"] <= rank], span)
+    _graticule(ax, basemap.graticule(geo, extent))
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    return labels
+
+
+def _river_rank(span_km: float) -> int:
+    """The largest Natural Earth scalerank of river drawn on a map `span_km` across: all the layer
+    holds (8) up to 400 km, 7 (the Donets, not the Karkheh) up to 1,000 km, only the major ones
+    (6 or less: Dnieper, Don, Tigris, Euphrates) beyond."""
+    return 8 if span_km <= 400 else 7 if span_km <= 1000 else 6
+
+
+def _river_names(ax, rivers: list, span: float) -> list[_Label]:
+    """Each named river once, along its longest visible piece if that is at least a tenth of the map
+    across: at the piece's middle, else a third or a sixth of the way from either end; above the
+    river, else below it."""
+    longest: dict[str, np.ndarray] = {}
+    for f in rivers:
+        name = f.props.get("name")
+        if name and (name not in longest or _length(f.xy_km) > _length(longest[name])):
+            longest[name] = f.xy_km
+    out = []
+    for name, xy in longest.items():
+        if _length(xy) < 0.1 * span:
+            continue
+        run = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
+        places = []
+        for frac in (0.5, 0.33, 0.67, 0.17, 0.83):
+            k = int(np.searchsorted(run, frac * run[-1]))
+            a, b = xy[max(k - 2, 0)], xy[min(k + 2, len(xy) - 1)]
+            angle = math.degrees(math.atan2(b[1] - a[1], b[0] - a[0]))
+            angle = angle - 180 if angle > 90 else angle + 180 if angle < -90 else angle
+            places += [functools.partial(_text_at, ax, xy[k], name, fontsize=7.5, style="italic", color="#3f6f96",
+                                         rotation=angle, rotation_mode="anchor", ha="center", va=va, zorder=2.3,
+                                         gid="basemap-river-name") for va in ("bottom", "top")]
+        out.append(_Label(places))
+    return out
+
+
+def _length(xy: np.ndarray) -> float:
+    return float(np.hypot(*np.diff(xy, axis=0).T).sum())
+
+
+def _towns(ax, model: ScenarioModel, places: list, span: float) -> list[_Label]:
+    """Every town as a dot; the towns of at least LABEL_POP named (beside the dot at a corner, else
+    above or below it), largest first, leaving out a name that would fall within 5% of the map of a
+    larger town's or of a hotspot (which is named itself)."""
+    if not places:
+        return []
+    places = sorted(places, key=lambda f: -f.props["pop_max"])
+    xy = np.concatenate([f.xy_km for f in places])
+    ax.scatter(xy[:, 0], xy[:, 1], s=10, color="#505050", edgecolors="white", linewidths=0.4, zorder=2.2,
+               gid="basemap-place", label=f"town (named: pop. {LABEL_POP:,} or more)")
+    big = [k for k, f in enumerate(places) if f.props["pop_max"] >= LABEL_POP]
+    hot = [np.concatenate(model.geometry.to_km([h.lon], [h.lat])) for h in model.scenario.hotspots]
+    out = []
+    for k in basemap.spaced(xy[big], 0.05 * span, np.array(hot) if hot else None):
+        p, name = xy[big[k]], places[big[k]].props["name"]
+        out.append(_Label([functools.partial(_text_at, ax, p, name, 3 * sx, 2 * sy, fontsize=7, color="#303030",
+                                             ha="left" if sx > 0 else "right", va="bottom" if sy > 0 else "top",
+                                             zorder=2.3, gid="basemap-place-name")
+                           for sx, sy in ((1, 1), (-1, 1), (1, -1), (-1, -1))]
+                          + [functools.partial(_text_at, ax, p, name, 0, 4 * sy, fontsize=7, color="#303030",
+                                               ha="center", va="bottom" if sy > 0 else "top", zorder=2.3,
+                                               gid="basemap-place-name") for sy in (1, -1)], off_line=True))
+    return out
+
+
+def _graticule(ax, g: basemap.Graticule) -> None:
+    """Meridians and parallels as faint dashed lines; their degrees on the top and right edges."""
+    if g.lines:
+        ax.add_collection(LineCollection([xy for _, _, xy in g.lines], colors="#c8c8c8", linewidths=0.5,
+                                         linestyles=(0, (3, 3)), zorder=0.3, gid="graticule"), autolim=False)
+    top = ax.secondary_xaxis("top")
+    top.set_xticks([x for x, _ in g.top], [t for _, t in g.top])
+    right = ax.secondary_yaxis("right")
+    right.set_yticks([y for y, _ in g.right], [t for _, t in g.right])
+    for sec in (top, right):
+        sec.tick_params(labelsize=7, length=2, colors="#606060")
+
+
+def _hotspot_names(ax, model: ScenarioModel) -> list[_Label]:
+    """Each hotspot's name at a corner of its circle (upper right first)."""
+    out = []
+    for h in model.scenario.hotspots:
+        hx, hy = model.geometry.to_km([h.lon], [h.lat])
+        r = h.radius_km / math.sqrt(2)
+        out.append(_Label([functools.partial(_text_at, ax, (hx[0] + sx * r, hy[0] + sy * r), h.name, fontsize=8,
+                                             color="crimson", ha="left" if sx > 0 else "right",
+                                             va="bottom" if sy > 0 else "top", zorder=4, gid="hotspot-name")
+                           for sx, sy in ((1, 1), (-1, 1), (1, -1), (-1, -1))], keep=True, off_line=True))
+    return out
+
+
+def _worst_segment(ax, model: ScenarioModel, units: np.ndarray) -> list[_Label]:
+    """The plan's least watched segment of metrics.segment_km (plan.json's metrics.worst_segment, by
+    detection, from the same `best_response`) drawn thick in red over the line; its label goes
+    30 or 60 points off the line on either side, else 40 or 80 points in one of eight directions,
+    with a leader line."""
+    inst = model.instance
+    P = inst.fold(inst.detection_by_cell(units))
+    w = best_response(model, P, inst.fold(inst.verified_by_cell(units)), inst.fold(inst.hazard(units)))["worst_segment"]
+    if w["detection"] is None:
+        return []
+    geo = model.geometry
+    xy = basemap.stretch(geo, w["from_km"], w["to_km"])
+    label = f"worst {model.scenario.metrics.segment_km:g}-km segment: {pct(w['detection'])}"
+    ax.plot(xy[:, 0], xy[:, 1], color="red", lw=4, solid_capstyle="butt", zorder=3.2, label=label, gid="worst-segment")
+    mid = geo.point_at([(w["from_km"] + w["to_km"]) / 2])[0]
+    n = geo.normal_at([(w["from_km"] + w["to_km"]) / 2])[0]
+
+    def place(dx: float, dy: float) -> list:
+        lead = ax.annotate("", mid, xytext=(dx, dy), textcoords="offset points", zorder=4,
+                           arrowprops={"arrowstyle": "-", "color": "red", "lw": 0.8, "shrinkA": 0, "shrinkB": 0})
+        return [lead, *_text_at(ax, mid, label, dx, dy, fontsize=8, color="red", weight="bold", zorder=4,
+                                ha="left" if dx >= 0 else "right", va="bottom" if dy >= 0 else "top",
+                                gid="worst-segment-label")]
+
+    turns = [np.array([math.cos(a), math.sin(a)]) for a in np.radians(np.arange(0, 360, 45))]
+    return [_Label([functools.partial(place, *(d * sign * n)) for d in (30, 60) for sign in (1, -1)]
+                   + [functools.partial(place, *(d * u)) for d in (40, 80) for u in turns], keep=True, off_line=True)]
+
+
+def _side_names(ax, model: ScenarioModel) -> _Label:
+    """Each side's name on its side of the line: off the line's middle, else further along, else nearer."""
+    xlim, ylim = ax.get_xlim(), ax.get_ylim()
+    extent = (xlim[0], ylim[0], xlim[1], ylim[1])
+    span = max(xlim[1] - xlim[0], ylim[1] - ylim[0])
+    widest = max(z.outer_km for z in model.scenario.zones)
+
+    def place(pts) -> list:
+        return [ax.text(*p, name, fontsize=11, style="italic", weight="bold", color="#4a4a4a", ha="center",
+                        va="center", zorder=4, path_effects=HALO, gid="side-name") for name, p in zip(model.sides, pts)]
+
+    return _Label([functools.partial(place, pts)
+                   for offset in (max(0.08 * span, 2 * widest), max(0.04 * span, 1.5 * widest))
+                   for pts in basemap.side_points(model.geometry, extent, offset)], off_line=True)
+
+
+def _place_labels(ax, model: ScenarioModel, labels: list[_Label]) -> None:
+    """Put each label (in the order given: the most important first) at the first of its places where
+    it overlaps no label placed before, no town's dot and no site, stays inside the map and, if it
+    must, keeps off the line; else leave it out (or, if it must stay, put it where it at least stays
+    inside, then off the line). Measured where matplotlib will draw them, after the equal aspect has
+    set the axes' box."""
+    ax.apply_aspect()
+    frame = ax.get_window_extent()
+    to_data = ax.transData.inverted()
+    kept = [t.get_window_extent() for t in ax.texts if t.get_gid() == "scale-bar"]  # what no label may cover
+    for c in ax.collections:  # and the towns' dots and the plan's sites, as squares of these half sides (pixels)
+        half = {"basemap-place": 1.5, "sites": 4.0}.get(c.get_gid())
+        if half is not None:
+            kept += [Bbox.from_bounds(x - half, y - half, 2 * half, 2 * half)
+                     for x, y in ax.transData.transform(c.get_offsets())]
+    for lab in labels:
+        scores = []
+        for place in lab.places:
+            arts = place()
+            boxes = [a.get_window_extent() for a in arts if a.get_text()]
+            inside = all(frame.x0 <= b.x0 and b.x1 <= frame.x1 and frame.y0 <= b.y0 and b.y1 <= frame.y1 for b in boxes)
+            free = not any(b.overlaps(k) for b in boxes for k in kept)
+            free = free and not (len(boxes) == 2 and boxes[0].overlaps(boxes[1]))
+            clear = not lab.off_line or all(
+                basemap.clear_of_line(model.geometry, *to_data.transform(b.get_points()).ravel()) for b in boxes)
+            if inside and free and clear:
+                kept += boxes
+                break
+            scores.append((inside, clear, free))
+            for a in arts:
+                a.remove()
+        else:
+            if lab.keep and lab.places:  # where it at least stays inside, then off the line
+                best = max(range(len(scores)), key=lambda k: scores[k])
+                kept += [a.get_window_extent() for a in lab.places[best]() if a.get_text()]
 
 
 def _scale_bar(ax, xy_km: np.ndarray) -> None:
@@ -126,7 +365,7 @@ def _scale_bar(ax, xy_km: np.ndarray) -> None:
     xs = x0 + 0.05 * (x1 - x0) if left <= right else x1 - 0.05 * (x1 - x0) - length
     ax.plot([xs, xs + length], [ys, ys], color="black", lw=3)
     ax.text(xs + length / 2, ys + 0.015 * (y1 - y0), f"{length:g} km", ha="center", va="bottom", fontsize=9,
-            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1}, gid="scale-bar")
 
 
 def plot_frontier(res, ax=None):
