@@ -29,7 +29,7 @@ from .geometry import (
     side_names,
 )
 from .instance import Instance, Verification
-from .schema import Scenario
+from .schema import SECTOR_KINDS, Scenario
 from .size import check_size
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,11 @@ def build_instance(s: Scenario, cells: Cells, sites: CandidateSites, W: np.ndarr
     problems = []
     for ai, a in enumerate(s.assets):
         idx = np.flatnonzero(sites.asset == ai)
-        i, j, d = hz.reach(a, tree, cells.side, sites.xy_km[idx], sites.side[idx])
+        ok = hz.zone_mask(s, a, cells.zone)
+        if a.kind in SECTOR_KINDS:
+            i, j, d = hz.sector_reach(a, cells.s_km, cells.side, sites.s_km[idx], sites.side[idx], ok)
+        else:
+            i, j, d = hz.reach(a, tree, cells.side, sites.xy_km[idx], sites.side[idx], cell_ok=ok)
         problems += _useless_sites(s, a, sites.index[idx], j, len(idx))
         v = hz.pattern(a, i, j, len(idx), cells.area_km2)
         rows.append(i)

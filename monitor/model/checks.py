@@ -13,7 +13,7 @@ from shapely.geometry import LineString
 from ..errors import InputError, Problem
 from .linefile import line_of
 from .overrides import Override, apply
-from .schema import SIDES, Scenario
+from .schema import KINDS, SECTOR_KINDS, SIDES, Scenario
 
 
 def check_scenario(s: Scenario) -> list[Problem]:
@@ -116,8 +116,8 @@ MAX_OUTAGES = 8  # outages at most: a cell under k of them has up to 2^k states
 
 def check_outages(s: Scenario) -> list[Problem]:
     """Outages name existing assets or kinds, one region each (a stretch, a circle or the whole line)."""
-    names = {a.name for a in s.assets} | {"sensor", "drone", "patrol"}
-    out = [_p(s, f"outages[{o.name}].assets", a, "no such asset or kind (sensor, drone, patrol)")
+    names = {a.name for a in s.assets} | set(KINDS)
+    out = [_p(s, f"outages[{o.name}].assets", a, f"no such asset or kind ({', '.join(KINDS)})")
            for o in s.outages for a in o.assets if a not in names]
     for o in s.outages:
         key = f"outages[{o.name}]"
@@ -146,6 +146,12 @@ def check_asset_names(s: Scenario) -> list[Problem]:
                 for c in a.p_detect if c not in names]
         if not a.sides:
             out.append(_p(s, f"assets[{a.name}].sides", [], "an asset needs at least one side"))
+        zone_names = [z.name for z in s.zones]
+        out += [_p(s, f"assets[{a.name}].zones", z, f"no such zone (zones: {', '.join(zone_names)})")
+                for z in a.zones or [] if z not in zone_names]
+        if a.kind in SECTOR_KINDS and "radius_km" in a.model_fields_set:
+            out.append(_p(s, f"assets[{a.name}].radius_km", a.radius_km, f"a {a.kind} covers sector_km along the "
+                          "line, not a radius: leave radius_km out (it is filled in as sector_km / 2)"))
     return out
 
 

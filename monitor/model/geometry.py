@@ -6,8 +6,9 @@ side A, the left of the line's direction) sits at
     X(s, o) = P(s) + o * N(s),
 
 where P(s) is the point of the line at s and N(s) the left unit normal of the line's
-direction smoothed over +-h (h = the larger of the cell length and the widest zone), so
-that bands do not fold at the sharp vertices of a hand-drawn line. A cell is the
+direction smoothed over +-h, so that bands do not fold at the sharp vertices of a drawn
+line: for a zone's cells h is the larger of its cell length and its outer edge, for sites
+and located points the larger of grid.cell_km and the outer edge of the narrowest zone. A cell is the
 quadrilateral between two stations along the line and two row edges across it; its area
 and centroid come from the shoelace formula on its four corners, so on a straight line
 zone areas are exactly length x width.
@@ -97,10 +98,10 @@ class Geometry:
         s = np.clip(np.asarray(s_km, float), 0, self.length_km)
         return shapely.get_coordinates(shapely.line_interpolate_point(self.line, s))
 
-    def normal_at(self, s_km: np.ndarray) -> np.ndarray:
-        """N(s): left unit normal of the direction P(s + h) - P(s - h)."""
+    def normal_at(self, s_km: np.ndarray, smooth_km: float | None = None) -> np.ndarray:
+        """N(s): left unit normal of the direction P(s + h) - P(s - h), h = smooth_km (the line's own by default)."""
         s = np.asarray(s_km, float)
-        h = min(self.smooth_km, self.length_km / 2)
+        h = min(self.smooth_km if smooth_km is None else smooth_km, self.length_km / 2)
         d = self.point_at(s + h) - self.point_at(s - h)
         d /= np.linalg.norm(d, axis=1, keepdims=True)
         return np.column_stack([-d[:, 1], d[:, 0]])
@@ -131,8 +132,8 @@ def segment_index(s_km: np.ndarray, length_km: float, segment_km: float) -> np.n
 
 def build_geometry(s: Scenario) -> Geometry:
     lonlat, props = line_of(s)
-    widest = max(z.outer_km for z in s.zones)
-    geo = Geometry(lonlat, smooth_km=max(s.grid.cell_km, widest))
+    nearest = min(z.outer_km for z in s.zones)  # sites and located points follow the band nearest the line
+    geo = Geometry(lonlat, smooth_km=max(s.grid.cell_km, nearest))
     geo.properties = props
     return geo
 
@@ -146,34 +147,29 @@ def side_names(s: Scenario, geo: Geometry) -> tuple[str, str]:
 
 
 def build_cells(s: Scenario, geo: Geometry) -> Cells:
-    """Cut every zone band into cells: round(L / cell_km) equal stations along, rows evenly across."""
-    cell_km = s.grid.cell_km
-    row_km = s.grid.row_km or cell_km
+    """Cut every zone band into cells: round(L / cell_km) equal stations along, rows evenly across,
+    with the zone's own cell sizes (`Scenario.zone_grid`). Each band's normals are smoothed over
+    its own outer edge (at least its cell length), so a wide limitation zone does not fold at the
+    line's bends and a narrow DMZ still follows them."""
     L = geo.length_km
-    n_st = max(1, round(L / cell_km))  # equal stations of about cell_km: no sliver at the end
-    edges_s = np.linspace(0.0, L, n_st + 1)
-
-    parts = []
+    blocks = {k: [] for k in ("corners", "s", "o", "side", "zone")}
     for zi, z in enumerate(s.zones):
+        cell_km, row_km = s.zone_grid(z)
+        n_st = max(1, round(L / cell_km))  # equal stations of about cell_km: no sliver at the end
+        edges_s = np.linspace(0.0, L, n_st + 1)
         n_rows = max(1, math.ceil((z.outer_km - z.inner_km) / row_km - 1e-9))
         dist = np.linspace(z.inner_km, z.outer_km, n_rows + 1)
+        P = geo.point_at(edges_s)
+        N = geo.normal_at(edges_s, smooth_km=max(cell_km, z.outer_km))
         for side in z.sides:
-            sign = 1.0 if side == "A" else -1.0
-            parts.append((zi, SIDES.index(side), sign * dist))
-
-    # Corner grids: for every band, points at all station edges x row edges.
-    P = geo.point_at(edges_s)
-    N = geo.normal_at(edges_s)
-    blocks = {k: [] for k in ("corners", "s", "o", "side", "zone")}
-    for zi, side, offs in parts:
-        grid = P[:, None, :] + offs[None, :, None] * N[:, None, :]  # (n_st+1, n_rows+1, 2)
-        c = np.stack([grid[:-1, :-1], grid[1:, :-1], grid[1:, 1:], grid[:-1, 1:]], axis=2)  # (n_st, n_rows, 4, 2)
-        n_rows = len(offs) - 1
-        blocks["corners"].append(c.reshape(-1, 4, 2))
-        blocks["s"].append(np.repeat((edges_s[:-1] + edges_s[1:]) / 2, n_rows))
-        blocks["o"].append(np.tile((offs[:-1] + offs[1:]) / 2, n_st))
-        blocks["side"].append(np.full(n_st * n_rows, side, dtype=np.int8))
-        blocks["zone"].append(np.full(n_st * n_rows, zi, dtype=np.int16))
+            offs = (1.0 if side == "A" else -1.0) * dist
+            grid = P[:, None, :] + offs[None, :, None] * N[:, None, :]  # (n_st+1, n_rows+1, 2)
+            c = np.stack([grid[:-1, :-1], grid[1:, :-1], grid[1:, 1:], grid[:-1, 1:]], axis=2)  # (n_st, n_rows, 4, 2)
+            blocks["corners"].append(c.reshape(-1, 4, 2))
+            blocks["s"].append(np.repeat((edges_s[:-1] + edges_s[1:]) / 2, n_rows))
+            blocks["o"].append(np.tile((offs[:-1] + offs[1:]) / 2, n_st))
+            blocks["side"].append(np.full(n_st * n_rows, SIDES.index(side), dtype=np.int8))
+            blocks["zone"].append(np.full(n_st * n_rows, zi, dtype=np.int16))
     corners = np.concatenate(blocks["corners"])
     area, cx, cy = _polygon_area_centroid(corners)
     lon, lat = geo.to_lonlat(cx, cy)
@@ -263,3 +259,26 @@ def _existing(s: Scenario, a, geo: Geometry, problems: list) -> tuple[np.ndarray
         problems.append(Problem(f"stands on side {SIDES[side[k]]}, where the asset may not stand (sides = "
                                 f"{list(a.sides)})", s.source, f"assets[{a.name}].existing[{k}]", list(a.existing[k])))
     return np.asarray(x, float), np.asarray(y, float), np.asarray(sk, float), np.asarray(ok, float)
+
+
+def band_fidelity(s: Scenario, geo: Geometry, cells: Cells) -> dict:
+    """Per zone, how well its cells tile the true band (the points within inner_km..outer_km of the line
+    on its sides, from shapely's one-sided buffers): the band's area, the share of it the cells cover,
+    and the share of the cells' summed area that overlaps another cell (where the line bends more
+    tightly than the band is wide). A straight line gives 1 and 0; a drawn line with salients less."""
+    out = {}
+    for zi, z in enumerate(s.zones):
+        band = None
+        for side in z.sides:
+            sign = 1.0 if side == "A" else -1.0  # shapely: a positive distance buffers the left side
+            outer = shapely.buffer(geo.line, sign * z.outer_km, single_sided=True)
+            part = outer if z.inner_km <= 0 else shapely.difference(
+                outer, shapely.buffer(geo.line, sign * z.inner_km, single_sided=True))
+            band = part if band is None else shapely.union(band, part)
+        polys = shapely.make_valid(shapely.polygons(cells.corners_km[cells.zone == zi]))
+        union = shapely.union_all(polys)
+        total = float(cells.area_km2[cells.zone == zi].sum())
+        out[z.name] = {"band_km2": float(band.area), "covered_share": float(shapely.intersection(union, band).area
+                                                                            / band.area) if band.area > 0 else 0.0,
+                       "overlap_share": max(0.0, 1 - float(union.area) / total) if total > 0 else 0.0}
+    return out

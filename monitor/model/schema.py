@@ -15,7 +15,9 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 SIDES = ("A", "B")
-KINDS = ("sensor", "drone", "patrol")
+KINDS = ("sensor", "drone", "patrol", "satellite", "inspection")
+SECTOR_KINDS = ("satellite", "inspection")  # a unit covers a stretch of the line (sector_km), not a disc
+Kind = Literal["sensor", "drone", "patrol", "satellite", "inspection"]
 
 
 class StrictModel(BaseModel):
@@ -58,6 +60,10 @@ class Zone(StrictModel):
     """Distance from the line where the band ends, on each side."""
     sides: list[Side] = ["A", "B"]
     """Sides the band lies on."""
+    cell_km: Positive | None = None
+    """Cell length along the line in this zone; grid.cell_km by default (a wide limitation zone can take coarser cells)."""
+    row_km: Positive | None = None
+    """Cell depth across the line in this zone; the zone's cell_km if it sets one, else grid.row_km, by default."""
 
 
 DEFAULT_DMZ = Zone(name="dmz", inner_km=0.0, outer_km=8.047 / 2)  # 5 miles wide: Kavanagh, Defense Priorities 2025
@@ -83,8 +89,8 @@ class ViolationClass(StrictModel):
     """How long one violation lasts (and can be seen)."""
     zones: list[Name] | None = None
     """Zones where it counts; all zones by default."""
-    p_detect: dict[Literal["sensor", "drone", "patrol"], Probability]
-    """Probability that one pass (or a sensor in range) of each asset kind notices it."""
+    p_detect: dict[Kind, Probability]
+    """Probability that one pass, look or inspection (or a sensor in range) of each asset kind notices it; 0 for a kind left out."""
     verify_within_h: Positive | None = None
     """Hours from the alert within which a verifier must reach the violation for it to count as verified; duration_h by default (the evidence lasts about as long as the violation)."""
 
@@ -164,6 +170,8 @@ class AssetBase(StrictModel):
     """Sensor range, or operating radius of a drone base or team site."""
     availability: Probability = 1.0
     """Share of the time the unit works (uptime, weather)."""
+    zones: list[Name] | None = None
+    """Zones whose cells a unit watches, searches or inspects; all zones by default."""
 
     @property
     def annual_usd(self) -> float:
@@ -285,7 +293,55 @@ class PatrolAsset(AssetBase):
         return self.patrols_per_day * self.patrol_km * self.view_width_km * self.availability
 
 
-Asset = Annotated[Union[SensorAsset, DroneAsset, PatrolAsset], Field(discriminator="kind")]
+class SectorAsset(AssetBase):
+    """A unit whose region is a stretch of the line, not a circle: a satellite tasking contract or an
+    inspection team. Its cells are those of its zones within sector_km / 2 along the line of its site."""
+
+    sector_km: Positive
+    """Length of line whose zone cells one unit covers, centred on its site (sites.spacing_km tiles the line)."""
+    radius_km: Positive | None = None
+    """Half of sector_km, filled in: the unit's reach along the line (not a circle)."""
+    crosses_line: Flag = True
+    """Whether it covers cells on both sides of the line (imagery needs no consent; inspections by agreement)."""
+
+    @model_validator(mode="after")
+    def _half_sector(self) -> "SectorAsset":
+        if self.radius_km is None:
+            object.__setattr__(self, "radius_km", self.sector_km / 2)  # frozen: set once, here
+        return self
+
+
+class SatelliteAsset(SectorAsset):
+    kind: Literal["satellite"]
+    """satellite: imagery of a sector of the line on a revisit cycle (a constellation or an imagery contract)."""
+    revisit_h: Positive
+    """Hours between looks at a point of the sector (the constellation's revisit, or the contract's tasking)."""
+    usable_share: Probability = 1.0
+    """Share of looks that give usable imagery: the cloud-free share for optical, 1 for radar."""
+    area_km2_per_day: Positive
+    """Area the unit can have imaged a day; a sector larger than revisit_h / 24 days of it is looked at less often."""
+    price_usd_per_km2: NonNegative = 0.0
+    """Price of one km2 imaged; area_km2_per_day x 365 of it is added to the yearly cost (0 where opex pays a subscription)."""
+
+    @property
+    def annual_usd(self) -> float:
+        """Yearly cost of one unit: as for every asset, plus the imagery bought, price x area a day x 365."""
+        return super().annual_usd + self.price_usd_per_km2 * self.area_km2_per_day * 365
+
+
+class InspectionAsset(SectorAsset):
+    kind: Literal["inspection"]
+    """inspection: a team that inspects its sector of the zones on a fixed cycle, for violations that persist."""
+    cycle_days: Positive
+    """Days between inspections of each part of the sector."""
+
+    @property
+    def cycle_h(self) -> float:
+        return 24 * self.cycle_days
+
+
+Asset = Annotated[Union[SensorAsset, DroneAsset, PatrolAsset, SatelliteAsset, InspectionAsset],
+                  Field(discriminator="kind")]
 
 
 class Budget(StrictModel):
@@ -373,7 +429,7 @@ class Scenario(StrictModel):
     hotspots: list[Hotspot] = []
     """Places where violations concentrate: [[hotspots]]."""
     assets: list[Asset] = Field(min_length=1)
-    """Sensors, drones and patrol teams: [[assets]], each with kind = sensor | drone | patrol."""
+    """Sensors, drones, patrol teams, satellite imagery and inspection teams: [[assets]], each with kind = sensor | drone | patrol | satellite | inspection."""
     budget: Budget
     """The yearly budget and the observer cap: [budget]."""
     metrics: MetricsConfig = MetricsConfig()
@@ -396,6 +452,12 @@ class Scenario(StrictModel):
     def label(self) -> str:
         """The name with the named scenarios applied: `ukraine-2025+short-towers`; also the default output folder."""
         return self.name + "".join(f"+{v}" for v in self.variants)
+
+    def zone_grid(self, z: Zone) -> tuple[float, float]:
+        """(cell_km along, row_km across) of a zone's cells: its own, else the grid's."""
+        if z.cell_km is None:
+            return self.grid.cell_km, z.row_km or self.grid.row_km or self.grid.cell_km
+        return z.cell_km, z.row_km or z.cell_km
 
     def asset(self, name: str) -> AssetBase:
         return next(a for a in self.assets if a.name == name)

@@ -3,13 +3,14 @@ milliseconds instead of exhausting the memory.
 
 From the line's length L and the settings alone (no cell is made):
 
-    cells     = round(L / cell_km) x sum over zones and their sides of ceil(width / row_km)
+    cells     = sum over zones and their sides of round(L / cell_km) x ceil(width / row_km)
     sites     = per asset: len(points), or (L / spacing_km) x len(offsets_km)
-    nonzeros  = per asset: sites x min(cells, 2 r x min(2 r, band) / (cell_km x row_km))
+    nonzeros  = per asset: sites x min(cells, sum over its zones of 2 r x min(2 r, band) / (cell_km x row_km))
 
-with `band` the summed width of the zone bands on both sides (or one side, for an asset
-that does not cross the line), r the asset's radius: the cells a disc of radius r covers in
-a band of that width. The build itself takes about 100 bytes a nonzero at its peak.
+with `band` a zone's summed width on both sides (or one side, for an asset that does not
+cross the line) and cell_km, row_km its cell sizes, r the asset's radius: the cells a disc of
+radius r covers in a band of that width (for a sector asset, r = sector_km / 2 along the
+line and the whole band across). The build takes about 100 bytes a nonzero at its peak.
 """
 
 from __future__ import annotations
@@ -22,18 +23,24 @@ from .schema import Scenario
 
 def predicted_size(s: Scenario, length_km: float) -> dict:
     """Cells, sites per asset and nonzeros per asset that building `s` on a line of length_km would give."""
-    g = s.grid
-    row_km = g.row_km or g.cell_km
-    stations = max(1, round(length_km / g.cell_km))
-    rows = sum(max(1, math.ceil((z.outer_km - z.inner_km) / row_km - 1e-9)) * len(z.sides) for z in s.zones)
-    cells = stations * rows
-    band = {side: sum(z.outer_km - z.inner_km for z in s.zones if side in z.sides) for side in ("A", "B")}
+    cells, stations, rows, per_zone = 0, 0, 0, []
+    for z in s.zones:
+        cell_km, row_km = s.zone_grid(z)
+        st_z = max(1, round(length_km / cell_km))
+        rows_z = max(1, math.ceil((z.outer_km - z.inner_km) / row_km - 1e-9)) * len(z.sides)
+        cells, stations, rows = cells + st_z * rows_z, max(stations, st_z), rows + rows_z
+        per_zone.append((z, cell_km * row_km, {side: (z.outer_km - z.inner_km) * (side in z.sides) for side in "AB"}))
     sites, nonzeros = {}, {}
     for a in s.assets:
         n = (len(a.sites.points) if a.sites.points is not None
              else (length_km / a.sites.spacing_km + 1) * len(a.sites.offsets_km))
-        width = band["A"] + band["B"] if a.crosses_line else max(band.values())
-        reach = 2 * a.radius_km * min(2 * a.radius_km, width) / (g.cell_km * row_km)
+        reach = 0.0
+        for z, cell_km2, band in per_zone:
+            if a.zones is not None and z.name not in a.zones:
+                continue
+            width = band["A"] + band["B"] if a.crosses_line else max(band.values())
+            across = width if a.kind in ("satellite", "inspection") else min(2 * a.radius_km, width)
+            reach += 2 * a.radius_km * across / cell_km2
         sites[a.name] = n
         nonzeros[a.name] = n * min(cells, reach + 1)
     return {"cells": cells, "stations": stations, "rows": rows, "sites": sites, "nonzeros": nonzeros}
