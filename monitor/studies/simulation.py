@@ -12,7 +12,7 @@ Sensors (both modes) watch all the time, as in the model: n units at a site whos
 radius covers the cell see the violation at its start unless all miss, each with
 probability availability * p.
 
-Patrols and drones, mode `random-search` (the analytic model's own assumption): the units
+Patrols, drones and satellites, mode `random-search` (the analytic model's own assumption): the units
 at site j pass the cell as a Poisson process of rate r = n_j lambda_j / availability per
 hour (lambda_j = S / (24 A_j), docs/model.md, where S counts availability: r is the rate
 before it); over a violation of duration tau the number of passes is K ~ Poisson(r tau),
@@ -20,6 +20,9 @@ each seen with q = availability * p, so with M ~ Binomial(K, q) seen passes the 
 comes at tau (1 - U^(1/M)) (the first of M uniform times). Thinning gives seen passes at
 the model's rate n_j lambda_j p, so the expected detected share is exactly the analytic D;
 passes are counted before availability, as in schedule mode.
+
+Satellites look at rate r_j (hazards.py) in both modes, as Poisson looks; inspections visit on
+their cycle at an unknown phase in both modes (`cycles.py`).
 
 Mode `schedule`: the day's routes of `monitor schedule` repeat every day; a pass is a
 stretch of a route within half the view width (swath) of the violation's point, on the
@@ -56,6 +59,7 @@ import shapely
 from ..errors import InputError, Problem
 from ..model.build import ScenarioModel as Model
 from ..model.metrics import plan_metrics
+from .cycles import Inspections, min_by, pairs
 from .schedule import Schedule, build_schedule, route_segments
 
 log = logging.getLogger(__name__)
@@ -108,23 +112,6 @@ def draw_violations(model: Model, n: int, days: float, rng: np.random.Generator)
     return Draws(cell, cls, start, xy, inst.duration_h[cls], row, down)
 
 
-def _pairs(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All (violation, entry) pairs of a CSR matrix's rows `rows`: violation index and entry position."""
-    counts = indptr[rows + 1] - indptr[rows]
-    v = np.repeat(np.arange(len(rows)), counts)
-    pos = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(indptr[rows], counts)
-    return v, pos
-
-
-def _min_by(v: np.ndarray, t: np.ndarray, n: int) -> np.ndarray:
-    """Per violation, the least t over its entries (v sorted); inf where none."""
-    out = np.full(n, np.inf)
-    if len(v):
-        starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]])
-        out[v[starts]] = np.minimum.reduceat(t, starts)
-    return out
-
-
 def _p_table(model: Model, assets: list[int]) -> np.ndarray:
     """p[k, c]: probability that one pass (or look) of asset assets[k] notices class c."""
     s = model.scenario
@@ -140,7 +127,9 @@ class Detectors:
         n = np.asarray(units)
         placed = np.flatnonzero(n > 0)
         sens = placed[inst.is_sensor[placed]]
-        mob = placed[~inst.is_sensor[placed]]
+        cyc = np.array([s.assets[a].kind == "inspection" for a in st.asset[placed]], bool)
+        mob = placed[~inst.is_sensor[placed] & ~cyc]
+        self.inspections = Inspections(model, n, placed[cyc], _p_table(model, list(st.asset[placed[cyc]])))
         # Sensors: q[k, c] = 1 - (1 - availability p)^n, over the cells each one covers.
         self.sensor = inst.B[:, sens].tocsr()
         avail = np.array([s.assets[a].availability for a in st.asset[sens]])
@@ -156,24 +145,28 @@ class Detectors:
         # alert_delay_h of each unit: a detection counts once a person sees its alert (as in the analytic model)
         self.sensor_delay = np.array([s.assets[a].alert_delay_h for a in st.asset[sens]], float)
         self.mobile_delay = np.array([s.assets[a].alert_delay_h for a in st.asset[mob]], float)
+        self.mobile_looks = np.array([s.assets[a].kind == "satellite" for a in st.asset[mob]], bool)  # not routed
         self.routes = None if schedule is None else _RouteIndex(model, schedule)
 
     def sensors(self, d: Draws, rng: np.random.Generator) -> np.ndarray:
         """Hours to the alert of the sensors that see each violation at its start (their least
         alert delay); inf where none sees it."""
-        v, pos = _pairs(self.sensor.indptr, d.row)
+        v, pos = pairs(self.sensor.indptr, d.row)
         seen = rng.random(len(v)) < self.sensor_q[self.sensor.indices[pos], d.cls[v]]
-        return _min_by(v[seen], self.sensor_delay[self.sensor.indices[pos[seen]]], len(d.cell))
+        return min_by(v[seen], self.sensor_delay[self.sensor.indices[pos[seen]]], len(d.cell))
 
-    def random_search(self, d: Draws, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """(time to detection, passes) of each violation under random search; inf when not seen."""
-        v, pos = _pairs(self.mobile.indptr, d.row)
+    def random_search(self, d: Draws, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(time to detection, passes of patrols and drones, time to detection by satellite looks alone) of
+        each violation under random search (Poisson passes and looks); inf when not seen."""
+        v, pos = pairs(self.mobile.indptr, d.row)
         k = rng.poisson(self.mobile.data[pos] * d.tau_h[v])
         seen = rng.binomial(k, self.mobile_p[self.mobile.indices[pos], d.cls[v]])
         hit = seen > 0
         t = d.tau_h[v[hit]] * (1 - rng.random(hit.sum()) ** (1.0 / seen[hit]))
         t = t + self.mobile_delay[self.mobile.indices[pos[hit]]]
-        return _min_by(v[hit], t, len(d.cell)), np.bincount(v, weights=k, minlength=len(d.cell))
+        look = self.mobile_looks[self.mobile.indices[pos]]
+        passes = np.bincount(v, weights=np.where(look, 0, k), minlength=len(d.cell))
+        return min_by(v[hit], t, len(d.cell)), passes, min_by(v[hit][look[hit]], t[look[hit]], len(d.cell))
 
     def scheduled(self, d: Draws, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(time to detection, passes, within view of a route at all) of each violation along the routes."""
@@ -212,7 +205,7 @@ class _RouteIndex:
 
     def detect(self, d: Draws, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         n = len(d.cell)
-        v, pos = _pairs(self.near.indptr, d.cell)
+        v, pos = pairs(self.near.indptr, d.cell)
         k = self.near.indices[pos]
         seg = self.seg
         # Closest approach of the leg A + u (B - A) to the point P.
@@ -245,7 +238,7 @@ class _RouteIndex:
         misses = rng.geometric(np.where(q > 0, q, 1.0)) - 1          # failures before the first seen recurrence
         hit = (q > 0) & (misses < m)
         t = t_first[hit] + 24.0 * misses[hit] - t0[hit] + self.delay[seg["asset"][k[hit]].astype(int)]
-        return _min_by(v[hit], t, n), np.bincount(v, weights=m, minlength=n), in_view
+        return min_by(v[hit], t, n), np.bincount(v, weights=m, minlength=n), in_view
 
 
 def wilson(k: float, n: float) -> tuple[float | None, float | None, float | None]:
@@ -312,7 +305,8 @@ def simulate_plan(model: Model, units: np.ndarray, n: int | None = 1_000_000, da
         raise InputError(Problem("must be random-search or schedule", key="--mode", value=mode))
     t_start = time.perf_counter()
     s = model.scenario
-    g_draw, g_sensor, g_random, g_sched = (np.random.default_rng(c) for c in np.random.SeedSequence(seed).spawn(4))
+    g_draw, g_sensor, g_random, g_sched, g_cycle = (np.random.default_rng(c)
+                                                    for c in np.random.SeedSequence(seed).spawn(5))
     expected_in_horizon = s.violations.per_year * days / 365.0
     N = int(g_draw.poisson(expected_in_horizon)) if n is None else int(n)
     if mode == "schedule" and schedule is None:
@@ -323,7 +317,9 @@ def simulate_plan(model: Model, units: np.ndarray, n: int | None = 1_000_000, da
     for lo in range(0, N, CHUNK):
         d = draw_violations(model, min(CHUNK, N - lo), days, g_draw)
         at_once = det.sensors(d, g_sensor)  # a sensor's alert comes first, as in the analytic model
-        t_r, x_r = det.random_search(d, g_random)
+        t_r, x_r, t_look = det.random_search(d, g_random)
+        t_i = det.inspections.detect(d, g_cycle)  # visits on their cycle, in both modes
+        t_r = np.minimum(t_r, t_i)
         cols["cls"].append(d.cls)
         cols["cell"].append(d.cell)
         cols["row"].append(d.row)
@@ -332,6 +328,7 @@ def simulate_plan(model: Model, units: np.ndarray, n: int | None = 1_000_000, da
         cols["passes_random"].append(x_r)
         if mode == "schedule":
             t_s, x_s, near = det.scheduled(d, g_sched)
+            t_s = np.minimum(np.minimum(t_s, t_i), t_look)  # satellites are not routed: their looks stay Poisson
             cols["t_sched"].append(np.where(np.isfinite(at_once), at_once, t_s))
             cols["passes_sched"].append(x_s)
             cols["in_view"].append(near)
