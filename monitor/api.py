@@ -30,6 +30,7 @@ import monitor.solvers as solvers
 from .errors import InputError, Problem
 from .model import plans
 from .model.build import ScenarioModel, build_model
+from .model.geometry import band_fidelity
 from .model.load import load_scenario, with_overrides
 from .model.metrics import placements, plan_metrics, scenario_size
 from .model.schema import Scenario, json_schema
@@ -115,7 +116,9 @@ def validate(config: str | Path | Scenario, scenarios: list[str] | None = None,
              overrides: dict | None = None) -> ValidateResult:
     """Check a scenario and build its model; its size (line km, zone km2, cells, sites, budget)."""
     model = build_model(scenario(config, overrides, scenarios))
-    return ValidateResult(model, scenario_size(model))
+    size = scenario_size(model)
+    size["bands"] = band_fidelity(model.scenario, model.geometry, model.cells)
+    return ValidateResult(model, size)
 
 
 @dataclass

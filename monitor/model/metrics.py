@@ -28,6 +28,7 @@ from scipy.spatial import cKDTree
 
 from .build import ScenarioModel
 from .geometry import segment_index
+from .hazards import sector_reach, zone_mask
 from .losses import worst_losses
 from .schema import SIDES
 from .verification import verification_metrics
@@ -65,8 +66,8 @@ def plan_metrics(model: ScenarioModel, units: np.ndarray) -> dict:
         by_side[name] = {"side": SIDES[k], "share_of_violations": weight,
                          "detection": float(hit[m].sum() / weight) if weight > 0 else None}
 
-    # Stretches of line: stations of one cell length.
-    num, den = _binned(cells.s_km, hit.sum(axis=1), WS.sum(axis=1))
+    # Stretches of line: stations of grid.cell_km (a zone with longer cells counts at its centre's station).
+    num, den = _binned(np.floor(cells.s_km / s.grid.cell_km), hit.sum(axis=1), WS.sum(axis=1))
     ok = den > 0
     above = float(((num[ok] / den[ok]) >= s.metrics.target_detection).mean()) if ok.any() else 0.0
 
@@ -79,6 +80,7 @@ def plan_metrics(model: ScenarioModel, units: np.ndarray) -> dict:
         "detection": D,
         "by_class": {n_: float((W[:, c] * P[:, c]).sum()) for c, n_ in enumerate(names)},
         "by_side": by_side,
+        "by_zone": by_zone(model, P, PV),
         **best_response(model, P, PV, inst.fold(Us + Um)),
         "segment_km": s.metrics.segment_km,
         "target_detection": s.metrics.target_detection,
@@ -91,6 +93,26 @@ def plan_metrics(model: ScenarioModel, units: np.ndarray) -> dict:
     out["losses"] = lost_units(model, units)
     out.update(verification_metrics(model, units, P, PV))
     out.update(staff_and_effort(model, units))
+    return out
+
+
+def by_zone(model: ScenarioModel, P: np.ndarray, PV: np.ndarray) -> dict:
+    """Per zone: its share of all violations, and the detected and verified shares of those, overall and
+    by class (None for a class or zone that holds no violations): a limitation zone scored apart from the DMZ."""
+    s, inst, cells = model.scenario, model.instance, model.cells
+    W = inst.cell_W
+    out = {}
+    for k, z in enumerate(s.zones):
+        m = cells.zone == k
+        w_c = W[m].sum(axis=0)
+        weight = float((w_c * inst.share).sum())
+        det_c = (W[m] * P[m]).sum(axis=0)
+        ver_c = (W[m] * PV[m]).sum(axis=0)
+        share = lambda x: float((x * inst.share).sum() / weight) if weight > 0 else None  # noqa: E731
+        out[z.name] = {"share_of_violations": weight, "area_km2": float(cells.area_km2[m].sum()),
+                       "detection": share(det_c), "verified": share(ver_c),
+                       "by_class": {c.name: (float(det_c[i] / w_c[i]) if w_c[i] > 0 else None)
+                                    for i, c in enumerate(s.violations.classes)}}
     return out
 
 
@@ -166,10 +188,10 @@ def _time_to_detection(model: ScenarioModel, units: np.ndarray, Us: np.ndarray, 
 
 
 def staff_and_effort(model: ScenarioModel, units: np.ndarray) -> dict:
-    """Units per asset, costs, staff, patrols and flight hours a day."""
+    """Units per asset, costs, staff, patrols, flight hours, km2 of imagery and sector inspections a day."""
     s, sites = model.scenario, model.sites
     per_asset = np.bincount(sites.asset, weights=np.asarray(units, float), minlength=len(s.assets))
-    capex = opex = annual = observers = operators = patrols = flight_h = 0.0
+    capex = opex = annual = observers = operators = patrols = flight_h = visits = 0.0
     for a, k in zip(s.assets, per_asset):
         capex += k * a.capex_usd
         opex += k * a.opex_usd_per_year
@@ -180,12 +202,32 @@ def staff_and_effort(model: ScenarioModel, units: np.ndarray) -> dict:
             patrols += k * a.patrols_per_day
         if a.kind == "drone":
             flight_h += k * a.flight_hours_per_day * a.availability
+        if a.kind == "inspection":
+            visits += k / a.cycle_days
     return {
         "units_by_asset": {a.name: int(k) for a, k in zip(s.assets, per_asset)},
         "annual_usd": annual, "capex_usd": capex, "opex_usd_per_year": opex,
         "observers": int(observers), "operators": round(float(operators), 2),
         "patrols_per_day": patrols, "drone_flight_hours_per_day": flight_h,
+        "imagery_km2_per_day": imagery_km2_per_day(model, units), "inspections_per_day": visits,
     }
+
+
+def imagery_km2_per_day(model: ScenarioModel, units: np.ndarray) -> float:
+    """km2 the plan's satellite units image a day: per unit, min(area_km2_per_day, A_j x 24 / revisit_h),
+    its sector's area A_j at every revisit, or its tasking capacity where that is less."""
+    s, st, cells = model.scenario, model.sites, model.cells
+    n = np.asarray(units, float)
+    total = 0.0
+    for ai, a in enumerate(s.assets):
+        j = np.flatnonzero((st.asset == ai) & (n > 0))
+        if a.kind != "satellite" or len(j) == 0:
+            continue
+        ok = zone_mask(s, a, cells.zone)
+        i, jj, _ = sector_reach(a, cells.s_km, cells.side, st.s_km[j], st.side[j], ok)
+        area = np.bincount(jj, weights=cells.area_km2[i], minlength=len(j))
+        total += float((n[j] * np.minimum(a.area_km2_per_day, area * 24 / a.revisit_h)).sum())
+    return total
 
 
 def detection_by_cell(model: ScenarioModel, units: np.ndarray) -> np.ndarray:

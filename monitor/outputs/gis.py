@@ -5,7 +5,7 @@ QGIS, GDAL or a web map:
     line.geojson         the line
     zones.geojson        each zone band on each side, as the union of its cells
     placements.geojson   placed sites: asset, kind, units, radius_km, yearly cost
-    coverage.geojson     the circle of radius_km around each placed site
+    coverage.geojson     the circle of radius_km around each placed site, or the sector's cells
 
 Numbers are JSON numbers, so readers type the columns (Integer, Real, String).
 """
@@ -17,6 +17,7 @@ import shapely
 
 from ..model.build import ScenarioModel
 from ..model.metrics import detection_by_cell, placements
+from ..model.schema import SECTOR_KINDS
 from ..model.verification import verified_share_by_cell
 
 CRS84 = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}  # WGS84, lon/lat order
@@ -96,13 +97,25 @@ def placements_geojson(model: ScenarioModel, units: np.ndarray) -> dict:
     return collection(feats)
 
 
+def coverage_area(model: ScenarioModel, j: int):
+    """What the unit at site j covers, in km of the local projection: the circle of radius_km, or for a
+    sector asset (satellite, inspection) the union of the cells it reaches (its stretch of its zones)."""
+    a, st = model.scenario.assets[model.sites.asset[j]], model.sites
+    if a.kind not in SECTOR_KINDS:
+        return shapely.buffer(shapely.points(st.x_km[j], st.y_km[j]), a.radius_km, quad_segs=CIRCLE_SEGMENTS)
+    rows = model.instance.B[:, [j]].nonzero()[0]
+    cells = np.unique(rows if model.instance.row_cell is None else model.instance.row_cell[rows])
+    return shapely.union_all(shapely.buffer(shapely.polygons(model.cells.corners_km[cells]), 1e-6))
+
+
 def coverage_geojson(model: ScenarioModel, units: np.ndarray) -> dict:
-    """The circle of radius_km around each placed site (in the local metric projection, then to lon/lat)."""
+    """The area each placed unit covers: the circle of radius_km around its site, or its sector's cells
+    (in the local metric projection, then to lon/lat)."""
     s, st = model.scenario, model.sites
     feats = []
     for j in np.flatnonzero(np.asarray(units) > 0):
         a = s.assets[st.asset[j]]
-        circle = shapely.buffer(shapely.points(st.x_km[j], st.y_km[j]), a.radius_km, quad_segs=CIRCLE_SEGMENTS)
+        circle = coverage_area(model, j)
         feats.append(_feature(_lonlat(model, circle), {"asset": a.name, "kind": a.kind, "site": int(st.index[j]),
                                                        "units": int(units[j]), "radius_km": a.radius_km}))
     return collection(feats)

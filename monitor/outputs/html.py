@@ -18,12 +18,15 @@ import numpy as np
 
 from ..model.build import ScenarioModel
 from ..model.metrics import detection_by_cell
+from ..model.schema import SECTOR_KINDS
+from .gis import coverage_area
 from .text import baseline_table, bound_meaning, label, pct, summary_rows, usd
 
 # Viridis at nine stops, for cells coloured by detection from 0 to 1.
 VIRIDIS = np.array([[68, 1, 84], [72, 40, 120], [62, 74, 137], [49, 104, 142], [38, 130, 142],
                     [31, 158, 137], [53, 183, 121], [110, 206, 88], [253, 231, 37]], float)
-KIND_COLOURS = {"sensor": "#d62728", "drone": "#1f77b4", "patrol": "#ff7f0e"}
+KIND_COLOURS = {"sensor": "#d62728", "drone": "#1f77b4", "patrol": "#ff7f0e", "satellite": "#9467bd",
+                "inspection": "#2ca02c"}
 
 
 def colours(values: np.ndarray) -> list[str]:
@@ -36,6 +39,15 @@ def colours(values: np.ndarray) -> list[str]:
 
 def _pts(xy: np.ndarray) -> str:
     return " ".join(f"{x:.3f},{-y:.3f}" for x, y in xy)  # SVG's y runs down
+
+
+def _sector_svg(area, col: str) -> str:
+    """A sector's cells (a shapely polygon or multipolygon in km) as SVG polygons, y flipped."""
+    out = ""
+    for poly in getattr(area, "geoms", [area]):
+        ring = np.asarray(poly.exterior.coords)
+        out += f'<polygon points="{_pts(ring)}" fill="{col}" fill-opacity="0.06" stroke="{col}" stroke-width="0.3"/>'
+    return out
 
 
 def map_svg(model: ScenarioModel, units: np.ndarray) -> tuple[str, int]:
@@ -60,9 +72,13 @@ def map_svg(model: ScenarioModel, units: np.ndarray) -> tuple[str, int]:
         a = s.assets[st.asset[j]]
         col = KIND_COLOURS[a.kind]
         cx, cy = st.x_km[j], -st.y_km[j]
-        cover += f'<circle cx="{cx:.3f}" cy="{cy:.3f}" r="{a.radius_km}" fill="{col}" fill-opacity="0.08" ' \
-                 f'stroke="{col}" stroke-width="0.3"/>'
-        tip = (f"{a.name} ({a.kind}) site {int(st.index[j])}: {int(units[j])} unit(s), radius {a.radius_km:g} km, "
+        if a.kind in SECTOR_KINDS:
+            cover += _sector_svg(coverage_area(model, j), col)
+        else:
+            cover += f'<circle cx="{cx:.3f}" cy="{cy:.3f}" r="{a.radius_km}" fill="{col}" fill-opacity="0.08" ' \
+                     f'stroke="{col}" stroke-width="0.3"/>'
+        reach = f"sector {a.sector_km:g} km" if a.kind in SECTOR_KINDS else f"radius {a.radius_km:g} km"
+        tip = (f"{a.name} ({a.kind}) site {int(st.index[j])}: {int(units[j])} unit(s), {reach}, "
                f"{usd(a.annual_usd * units[j])} a year; lon {st.lon[j]:.5f}, lat {st.lat[j]:.5f}")
         sites += f'<circle class="site" cx="{cx:.3f}" cy="{cy:.3f}" r="1.2" fill="{col}" stroke="#000" ' \
                  f'stroke-width="0.3" data-tip="{html.escape(tip)}"/>'

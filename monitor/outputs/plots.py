@@ -109,14 +109,14 @@ def plot_map(model: ScenarioModel, units: np.ndarray, ax=None):
         hx, hy = model.geometry.to_km([h.lon], [h.lat])
         ax.add_patch(Circle((hx[0], hy[0]), h.radius_km, fill=False, ls="--", color="crimson", lw=1,
                                 label="hotspot" if k == 0 else None))
-    markers = {"sensor": "^", "drone": "s", "patrol": "o"}  # any other kind of asset: a diamond
+    markers = {"sensor": "^", "drone": "s", "patrol": "o", "satellite": "D", "inspection": "P"}
     colors = matplotlib.colormaps["tab10"]
     st = model.sites
     n = np.asarray(units)
     for k, a in enumerate(model.scenario.assets):
         sel = (st.asset == k) & (n > 0)
         if sel.any():
-            ax.scatter(st.x_km[sel], st.y_km[sel], s=25 + 25 * n[sel], marker=markers.get(a.kind, "D"),
+            ax.scatter(st.x_km[sel], st.y_km[sel], s=25 + 25 * n[sel], marker=markers[a.kind],
                        color=colors(k % 10), edgecolors="black", linewidths=0.5,
                        label=f"{a.name} ({a.kind}): {int(n[sel].sum())}", zorder=3, gid="sites")
     ax.set_aspect("equal")

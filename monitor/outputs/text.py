@@ -30,6 +30,7 @@ def summary_rows(doc: dict) -> list[tuple[str, str]]:
         ("verified by class", ", ".join(f"{k} {pct(v)}" for k, v in m["verified_by_class"].items())),
         ("detection / verified by side", ", ".join(f"{k} {pct(v['detection'])} / {pct(m['verified_by_side'][k])}"
                                                    for k, v in m["by_side"].items())),
+        *_zone_rows(m),
         ("detected, no verifier in reach", pct(m["detected_unreachable_share"])),
         (f"worst {m['segment_km']:g}-km segment (a violator's pick)", _worst(m)),
         ("worst segment by class", ", ".join(f"{k} km {v['from_km']:.0f}-{v['to_km']:.0f}: {pct(v['detection'])}"
@@ -46,8 +47,31 @@ def summary_rows(doc: dict) -> list[tuple[str, str]]:
         ("purchase cost", usd(cost["capex_usd"])),
         ("observers / operators", f"{cost['observers']} / {cost['operators']}"),
         ("patrols a day / drone flight hours a day", f"{m['patrols_per_day']:g} / {m['drone_flight_hours_per_day']:g}"),
+        *([("imagery km2 a day / sector inspections a day",
+            f"{m['imagery_km2_per_day']:,.0f} / {m['inspections_per_day']:.2f}")]
+          if m.get("imagery_km2_per_day") or m.get("inspections_per_day") else []),
         ("units", units),
+        *_scale_row(doc),
     ]
+
+
+def _zone_rows(m: dict) -> list[tuple[str, str]]:
+    """With more than one zone: detection and verified by zone, and by class within each zone."""
+    zones = m.get("by_zone") or {}
+    if len(zones) < 2:
+        return []
+    return [("detection / verified by zone", ", ".join(f"{k} {pct(v['detection'])} / {pct(v['verified'])}"
+                                                       for k, v in zones.items())),
+            ("detection by zone and class", "; ".join(
+                f"{k}: " + ", ".join(f"{c} {pct(x)}" for c, x in v["by_class"].items() if x is not None)
+                for k, v in zones.items()))]
+
+
+def _scale_row(doc: dict) -> list[tuple[str, str]]:
+    size = doc.get("size") or {}
+    if not size.get("reference_length_km") or abs(size["reference_length_km"] - size["line_km"]) <= 0.005 * size["line_km"]:
+        return []
+    return [("line drawn / reference", line_scale(size, doc["cost"]["annual_usd"]))]
 
 
 def _logged(sv: dict, wanted) -> dict | None:
@@ -240,6 +264,15 @@ def label(doc: dict) -> str:
     return doc["scenario"] + "".join(f"+{v}" for v in doc.get("variants") or [])
 
 
+def line_scale(size: dict, annual_usd: float | None = None) -> str:
+    """How costs scale when the drawn line's length differs from line.reference_length_km: units are
+    placed and paid for along the drawn line, so the same density on the reference costs ref / drawn."""
+    ratio = size["reference_length_km"] / size["line_km"]
+    cost = "" if annual_usd is None else f" ({usd(annual_usd * ratio)} a year for this plan)"
+    return (f"placed along the {size['line_km']:,.1f} km drawn; the same density on the "
+            f"{size['reference_length_km']:,.0f} km reference costs x{ratio:.3f}{cost}")
+
+
 def validate_text(source: str, size: dict) -> str:
     """What `monitor validate` prints: the scenario's size."""
     ref = f" (reference {size['reference_length_km']:,.0f} km)" if size["reference_length_km"] else ""
@@ -250,7 +283,13 @@ def validate_text(source: str, size: dict) -> str:
              f"  line             {size['line_km']:,.1f} km as drawn{ref}"]
     if size.get("line_file_outside_config"):
         lines.append(f"  line file        {size['line_file_outside_config']} (outside the config's folder)")
-    lines += [f"  zones            {zones}",
+    lines += [f"  zones            {zones}"]
+    for k, b in (size.get("bands") or {}).items():
+        lines.append(f"  cells of zone    {k}: cover {pct(b['covered_share'])} of its true band ({b['band_km2']:,.1f} km2); "
+                     f"{pct(b['overlap_share'])} of their area overlaps where the line bends")
+    if size["reference_length_km"] and abs(size["reference_length_km"] - size["line_km"]) > 0.005 * size["line_km"]:
+        lines.append(f"  costs            {line_scale(size)}")
+    lines += [
               f"  cells            {size['cells']:,}",
               f"  candidate sites  {sites}",
               f"  matrix nonzeros  {size['matrix_nonzeros']:,}"]
