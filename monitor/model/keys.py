@@ -13,8 +13,10 @@ from pydantic import BaseModel
 from .schema import (
     AssetBase,
     DroneAsset,
+    InspectionAsset,
     Name,
     PatrolAsset,
+    SatelliteAsset,
     Scenario,
     SensorAsset,
     Sites,
@@ -41,7 +43,7 @@ def describe_keys() -> list[tuple[str, str, str, str]]:
             else:
                 rows.append((path, _type_name(f.annotation, f.metadata), default, f.description or ""))
         if model is Scenario:
-            for kind_model in (AssetBase, SensorAsset, DroneAsset, PatrolAsset):
+            for kind_model in (AssetBase, SensorAsset, DroneAsset, PatrolAsset, SatelliteAsset, InspectionAsset):
                 own = kind_model.model_fields if kind_model is AssetBase else {
                     k: v for k, v in kind_model.model_fields.items() if k not in AssetBase.model_fields}
                 tag = "" if kind_model is AssetBase else f" ({kind_model.model_fields['kind'].annotation.__args__[0]} only)"
@@ -81,7 +83,7 @@ def _type_name(annotation, metadata=()) -> str:
     text = text.replace("tuple[float >= -180 <= 180, float >= -90 <= 90]", "[lon, lat]")
     text = re.sub(r"Optional\[(.*)\]$", r"\1", text)
     text = re.sub(r" \| None$", "", text)
-    text = text.replace("Literal['A', 'B']", "A|B").replace("Literal['sensor', 'drone', 'patrol']", "kind")
+    text = text.replace("Literal['A', 'B']", "A|B").replace("Literal['sensor', 'drone', 'patrol', 'satellite', 'inspection']", "kind")
     text = re.sub(r"Literal\['(\w+)'\]", r'"\1"', text)
     text = re.sub(r"list\[(.*)\]$", r"list of \1", text)
     text = text.replace("<class '", "").replace("'>", "")
