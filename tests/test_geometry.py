@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pyproj
 import pytest
@@ -128,3 +130,25 @@ def test_bent_line_zone_area_close_to_length_times_width():
     L = m.geometry.length_km
     assert m.cells.area_km2.sum() == pytest.approx(L * 4.0, rel=0.05)
     assert (m.cells.area_km2 > 0).all()
+
+
+def test_a_folded_cell_is_untwisted_into_a_simple_polygon():
+    # p0, p1 on the line, the outer corners swapped by a fold: p1-p2 crosses p3-p0 (a bowtie)
+    import shapely
+
+    from monitor.model.geometry import _untwist
+    bowtie = np.array([[[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]])
+    assert not shapely.is_valid(shapely.polygons(bowtie))[0]
+    fixed = _untwist(bowtie)
+    assert shapely.is_valid(shapely.polygons(fixed))[0] and shapely.area(shapely.polygons(fixed))[0] == 1.0
+    square = np.array([[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]])
+    assert np.array_equal(_untwist(square), square)
+
+
+def test_every_ukraine_cell_is_a_simple_polygon():
+    import shapely
+
+    from monitor.model.build import build_model
+    from monitor.model.load import load_scenario
+    m = build_model(load_scenario(Path(__file__).resolve().parents[1] / "configs" / "ukraine-2025.toml"))
+    assert shapely.is_valid(shapely.polygons(m.cells.corners_km)).all()

@@ -26,7 +26,7 @@ from shapely.geometry import LineString
 
 from ..errors import InputError, Problem
 from .linefile import line_of
-from .schema import SIDES, Scenario
+from .schema import SECTOR_KINDS, SIDES, Scenario
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ class Geometry:
 
     def normal_at(self, s_km: np.ndarray, smooth_km: float | None = None) -> np.ndarray:
         """N(s): left unit normal of the direction P(s + h) - P(s - h), h = smooth_km (the line's own by default)."""
-        s = np.asarray(s_km, float)
+        s = np.clip(np.asarray(s_km, float), 0, self.length_km)  # a sector's station may lie past the end
         h = min(self.smooth_km if smooth_km is None else smooth_km, self.length_km / 2)
         d = self.point_at(s + h) - self.point_at(s - h)
         d /= np.linalg.norm(d, axis=1, keepdims=True)
@@ -170,7 +170,7 @@ def build_cells(s: Scenario, geo: Geometry) -> Cells:
             blocks["o"].append(np.tile((offs[:-1] + offs[1:]) / 2, n_st))
             blocks["side"].append(np.full(n_st * n_rows, SIDES.index(side), dtype=np.int8))
             blocks["zone"].append(np.full(n_st * n_rows, zi, dtype=np.int16))
-    corners = np.concatenate(blocks["corners"])
+    corners = _untwist(np.concatenate(blocks["corners"]))
     area, cx, cy = _polygon_area_centroid(corners)
     lon, lat = geo.to_lonlat(cx, cy)
     return Cells(
@@ -179,6 +179,28 @@ def build_cells(s: Scenario, geo: Geometry) -> Cells:
         side=np.concatenate(blocks["side"]), zone=np.concatenate(blocks["zone"]),
         area_km2=area, corners_km=corners,
     )
+
+
+def _untwist(corners: np.ndarray) -> np.ndarray:
+    """Quadrilaterals (n, 4, 2) whose side edges p1-p2 and p3-p0 cross (a cell folded where the line bends
+    more tightly than its row is far from it: the outer corners come in reverse order) get p2 and p3
+    swapped; those whose row edges p0-p1 and p2-p3 cross get their corners in angular order; so every
+    cell is a simple polygon. The others are returned as they are."""
+    def side(a, b, c):  # sign of the cross product (b - a) x (c - a)
+        return np.sign((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0]))
+    p0, p1, p2, p3 = (corners[:, k] for k in range(4))
+    crossed = (side(p1, p2, p3) * side(p1, p2, p0) < 0) & (side(p3, p0, p1) * side(p3, p0, p2) < 0)
+    out = corners.copy()
+    out[crossed, 2], out[crossed, 3] = corners[crossed, 3], corners[crossed, 2]
+    # Folds across the row edges instead (p0-p1 crossing p2-p3): order those corners by angle around their mean.
+    q0, q1, q2, q3 = (out[:, k] for k in range(4))
+    twisted = (side(q0, q1, q2) * side(q0, q1, q3) < 0) & (side(q2, q3, q0) * side(q2, q3, q1) < 0)
+    if twisted.any():
+        c = out[twisted]
+        d = c - c.mean(axis=1, keepdims=True)
+        order = np.argsort(np.arctan2(d[..., 1], d[..., 0]), axis=1)
+        out[twisted] = np.take_along_axis(c, order[..., None], axis=1)
+    return out
 
 
 def _polygon_area_centroid(corners: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -241,7 +263,9 @@ def _candidates(a, geo: Geometry) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
         sk, ok = geo.locate(x, y)
         return x, y, sk, ok
     sp = a.sites.spacing_km
-    stations = np.arange(sp / 2, geo.length_km, sp)
+    # Sectors tile the line: the last one reaches its end even when its station lies past it.
+    end = geo.length_km + (sp / 2 if a.kind in SECTOR_KINDS else 0.0)
+    stations = np.arange(sp / 2, end, sp)
     sk = np.repeat(stations, len(a.sites.offsets_km))
     ok = np.tile(np.array(a.sites.offsets_km, float), len(stations))
     xy = geo.place(sk, ok)

@@ -29,11 +29,12 @@ def collection(features: list[dict]) -> dict:
 
 
 def _lonlat(model: ScenarioModel, geom):
-    """A shapely geometry in local km to lon/lat, rounded to 1e-6 degrees (about 0.1 m)."""
+    """A shapely geometry in local km to lon/lat, on a grid of 1e-6 degrees (about 0.1 m); snapping keeps
+    polygons valid (rounding alone can make a band's ring touch itself where the line bends tightly)."""
     def to(xy):
         lon, lat = model.geometry.to_lonlat(xy[:, 0], xy[:, 1])
-        return np.round(np.column_stack([lon, lat]), 6)
-    return shapely.transform(geom, to)
+        return np.column_stack([lon, lat])
+    return shapely.set_precision(shapely.transform(geom, to), 1e-6)
 
 
 def _feature(geom, props: dict) -> dict:
@@ -103,9 +104,12 @@ def coverage_area(model: ScenarioModel, j: int):
     a, st = model.scenario.assets[model.sites.asset[j]], model.sites
     if a.kind not in SECTOR_KINDS:
         return shapely.buffer(shapely.points(st.x_km[j], st.y_km[j]), a.radius_km, quad_segs=CIRCLE_SEGMENTS)
-    rows = model.instance.B[:, [j]].nonzero()[0]
-    cells = np.unique(rows if model.instance.row_cell is None else model.instance.row_cell[rows])
-    return shapely.union_all(shapely.buffer(shapely.polygons(model.cells.corners_km[cells]), 1e-6))
+    key = ("sector", int(j))  # the union is costly: computed once for the GIS layers and report.html
+    if key not in model.cache:
+        rows = model.instance.B[:, [j]].nonzero()[0]
+        cells = np.unique(rows if model.instance.row_cell is None else model.instance.row_cell[rows])
+        model.cache[key] = shapely.union_all(shapely.buffer(shapely.polygons(model.cells.corners_km[cells]), 1e-6))
+    return model.cache[key]
 
 
 def coverage_geojson(model: ScenarioModel, units: np.ndarray) -> dict:
