@@ -74,8 +74,12 @@ def test_detection_and_bound_never_decrease_with_budget_greedy(ukraine4):
             outside = ~np.isin(model.sites.asset, [names.index(a) for a in m.assets])
             assert not p.units[outside].any()  # only the mix's assets
             assert p.annual_usd <= p.budget_usd * (1 + 1e-9)
-    # observers are patrol teams only; a remote plan has no observers
-    assert all(p.units_by_asset["team"] == sum(p.units_by_asset.values()) for p in res.of("observers"))
+    # "all" holds every asset of "remote", so it takes remote's plan wherever that is better (from_subsets)
+    assert all(a.value >= r.value for a, r in zip(res.of("all"), res.of("remote")))
+    assert set(names) == set(res.mixes[0].assets)  # every kind, satellites and inspections included
+    # observers are patrol and inspection teams only; a remote plan has no observers
+    assert all(p.units_by_asset["team"] + p.units_by_asset["inspectors"] == sum(p.units_by_asset.values())
+               for p in res.of("observers"))
     assert all(p.observers == 0 for p in res.of("remote"))
     assert res.of("observers")[-1].observers > 0
 

@@ -139,7 +139,7 @@ def _add_calibrate(sub, common) -> None:
 def _add_frontier(sub, common) -> None:
     f = sub.add_parser("frontier", parents=[common], help="sweep budgets and asset mixes: what each extra dollar buys",
                        description="Solve a range of yearly budgets for each mix of assets (all; observers: patrol "
-                                   "teams only; remote: sensors and drones; or NAME=asset,asset), each budget "
+                                   "and inspection teams only; remote: sensors, drones and satellites; or NAME=asset,asset), each budget "
                                    "warm-started from the one below, in parallel on all cores or on a Dask "
                                    "cluster. Prints detection per budget and mix, and writes frontier.csv, "
                                    "frontier.png and frontier.md to --out. Finished points are kept in "

@@ -21,17 +21,26 @@ def frontier_csv(res: FrontierResult) -> str:
     """One row per mix and budget (see the README for the columns)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
+    zones = _zones(res)
     w.writerow(["mix", "budget_usd", "annual_usd", "detection", "verified", "bound", "gap", "worst_segment_detection",
                 "worst_segment_from_km", "worst_segment_to_km", "observers"]
-               + [f"units_{n}" for n in res.asset_names] + ["solver_bound", "status", "plan_from", "seconds"])
+               + [f"units_{n}" for n in res.asset_names] + ["solver_bound", "status", "plan_from", "seconds"]
+               + [f"detection_{z}" for z in zones])
     num = lambda x, f: "" if x is None else format(x, f)  # noqa: E731
     for p in res.points:
         ws = p.worst_segment
         w.writerow([p.mix, f"{p.budget_usd:.2f}", f"{p.annual_usd:.2f}", f"{p.detection:.6f}", f"{p.verified:.6f}",
                     num(p.bound, ".6f"), num(p.gap, ".6f"), f"{ws['detection']:.6f}", f"{ws['from_km']:.1f}", f"{ws['to_km']:.1f}",
                     p.observers] + [p.units_by_asset[n] for n in res.asset_names]
-                   + [num(p.solver_bound, ".6f"), p.status, p.plan_from, f"{p.seconds:.3f}"])
+                   + [num(p.solver_bound, ".6f"), p.status, p.plan_from, f"{p.seconds:.3f}"]
+                   + [num(p.by_zone.get(z), ".6f") for z in zones])
     return buf.getvalue()
+
+
+def _zones(res: FrontierResult) -> list[str]:
+    """The zone names, when there is more than one (each point then reports its detection per zone)."""
+    names = list(res.points[0].by_zone) if res.points else []
+    return names if len(names) > 1 else []
 
 
 def _musd(x) -> str:
@@ -75,8 +84,11 @@ def frontier_md(res: FrontierResult) -> str:
             lines += [f"Knee at {_musd(pts[k].budget_usd)} a year: {pct(pts[k].value)} {what} "
                       f"(bound {pct(pts[k].bound)})" + (f"; from there to the next budget each percentage point "
                                                            f"costs {_musd(after)}." if after is not None else "."), ""]
+        zones = _zones(res)
+        by_zone = " | by zone" if zones else ""
         lines += ["| yearly budget | spent | detection | verified | bound | gap | marginal cost per point "
-                  "| worst segment | observers | units |", "|---|---|---|---|---|---|---|---|---|---|"]
+                  f"| worst segment | observers | units{by_zone} |", "|---|---|---|---|---|---|---|---|---|---|"
+                  + ("---|" if zones else "")]
         for p, mc in zip(pts, marginal_usd_per_point(pts)):
             ws = p.worst_segment
             units = ", ".join(f"{n} {v}" for n, v in p.units_by_asset.items() if v) or "none"
@@ -84,7 +96,8 @@ def frontier_md(res: FrontierResult) -> str:
                          f"| {pct(p.bound)} "
                          f"| {pct(p.gap)} | {_musd(mc) if mc is not None else '-'} | km {ws['from_km']:.0f}-"
                          f"{ws['to_km']:.0f}: {pct(ws['detection'])} | {p.observers} | {units}"
-                         + (f"; breaks {'; '.join(p.problems)}" if p.problems else "") + " |")
+                         + (f"; breaks {'; '.join(p.problems)}" if p.problems else "") + " |"
+                         + (" " + ", ".join(f"{z} {pct(p.by_zone.get(z))}" for z in zones) + " |" if zones else ""))
     return "\n".join(lines) + "\n"
 
 

@@ -1,7 +1,7 @@
 """The cost-coverage frontier: the best detection at each of a range of yearly budgets, per mix of assets.
 
 A mix restricts the placement problem to the candidate sites of some assets: `all`; `observers`
-(patrol teams only); `remote` (no ground observers: sensors and drones); or a named subset
+(patrol and inspection teams only); `remote` (no ground observers: sensors, drones, satellites); or a named subset
 `NAME=asset,asset`. The model is built once; a mix's instance is a column selection of B, F
 and the per-site arrays, so a mix's plan is a plan of the full model with zeros elsewhere.
 
@@ -13,8 +13,10 @@ keeping the better of it and the solver's plan makes detection non-decreasing al
 
 Greedy keeps every unit of its start, so for greedy a cold run is tried as well.
 
-Bounds are tightened across budgets (`analysis.tighten`): an upper bound at a larger budget
-bounds every smaller one too.
+A mix whose assets include another mix's may use that mix's plan at the same budget, so a
+point takes the better of the two (`analysis.from_subsets`): "all" never falls below
+"remote" where a warm-started chain of greedy plans would. Bounds are tightened across
+budgets (`analysis.tighten`): an upper bound at a larger budget bounds every smaller one too.
 
 Parallel and resumable. Chains run side by side (`runners.py`), on a local process pool or a Dask cluster.
 A point is one task, submitted when its predecessor has come back, so its warm start is fixed
@@ -41,7 +43,7 @@ import monitor.solvers as solvers
 from ...errors import InputError, Problem
 from ...model.build import ScenarioModel
 from ...model.metrics import plan_metrics
-from .analysis import FrontierResult, Point, baseline_points, tighten
+from .analysis import FrontierResult, Point, baseline_points, from_subsets, tighten
 from .checkpoint import CHECKPOINT, append_point, load_checkpoint, point_key, sweep_key
 from .mixes import Mix, parse_budgets, parse_mixes
 from .runners import Dask, Local, Serial
@@ -109,10 +111,11 @@ def sweep(model: ScenarioModel, budgets_usd, mixes: list[str] | None = None, sol
             on_point(_to_point(rec, len(model.sites), model.instance.objective))
 
     _run_chains(runner, todo, {"sweep": sweep_id, "solver": solver, "options": options, "seed": s.seed}, finished)
+    by_mix = {m.name: [_to_point(done[k], len(model.sites), model.instance.objective, model.instance)
+                       for c in chains if c["mix"] is m for k in c["keys"]] for m in mix_list}
     points = []
     for m in mix_list:
-        recs = [done[k] for c in chains if c["mix"] is m for k in c["keys"]]
-        points += tighten([_to_point(r, len(model.sites), model.instance.objective, model.instance) for r in recs])
+        points += tighten(from_subsets(m, mix_list, by_mix))
     return FrontierResult(s.name, solver, options, mix_list, points, solved=total - reused, reused=reused,
                           seconds=time.perf_counter() - t0, asset_names=[a.name for a in s.assets],
                           baselines=baseline_points(model, budgets), objective=model.instance.objective)
@@ -223,7 +226,9 @@ def _units(n_sites: int, pairs: list) -> np.ndarray:
 
 def _point_metrics(model: ScenarioModel, units: np.ndarray) -> dict:
     m = plan_metrics(model, units)
-    return {k: m[k] for k in ("detection", "verified", "annual_usd", "observers", "units_by_asset", "worst_segment")}
+    out = {k: m[k] for k in ("detection", "verified", "annual_usd", "observers", "units_by_asset", "worst_segment")}
+    out["by_zone"] = {z: v["detection"] for z, v in m["by_zone"].items()}  # what watching each zone buys
+    return out
 
 
 def _to_point(rec: dict, n_sites: int, objective: str = "detection", inst=None) -> Point:
@@ -235,6 +240,6 @@ def _to_point(rec: dict, n_sites: int, objective: str = "detection", inst=None) 
                  detection=m["detection"], solver_bound=rec["solver_bound"], annual_usd=m["annual_usd"],
                  observers=m["observers"], units_by_asset=m["units_by_asset"], worst_segment=m["worst_segment"],
                  status=rec["status"], plan_from=rec["plan_from"], seconds=rec["seconds"],
-                 verified=m.get("verified", 0.0), objective_name=objective)
+                 verified=m.get("verified", 0.0), objective_name=objective, by_zone=m.get("by_zone", {}))
 
 

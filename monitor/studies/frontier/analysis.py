@@ -83,6 +83,7 @@ class Point:
     verified: float = 0.0       # V of the plan (detected and verified in time)
     objective_name: str = "detection"  # what the sweep maximised, and what the bound bounds
     problems: list = field(default_factory=list)  # min_segment_detection or every_cell_seen the plan breaks
+    by_zone: dict = field(default_factory=dict)  # detection of each zone's own violations
 
     @property
     def value(self) -> float:
@@ -117,13 +118,34 @@ class FrontierResult:
         return [p for p in self.points if p.mix == mix]
 
 
+PLAN_FIELDS = ("units", "detection", "verified", "annual_usd", "observers", "units_by_asset", "worst_segment",
+               "by_zone", "problems")
+
+
+def from_subsets(mix, mixes: list, by_mix: dict[str, list[Point]]) -> list[Point]:
+    """`mix`'s points, each replaced by the better plan of a mix whose assets are a subset of its own
+    at the same budget (that plan uses only sites `mix` may use, so it keeps the same budget and caps)."""
+    own = by_mix[mix.name]
+    for other in mixes:
+        if other.name == mix.name or not set(other.assets) <= set(mix.assets):
+            continue
+        at = {q.budget_usd: q for q in by_mix[other.name]}
+        for p in own:
+            q = at.get(p.budget_usd)
+            if q is not None and q.value > p.value:
+                for f in PLAN_FIELDS:
+                    setattr(p, f, getattr(q, f))
+                p.plan_from = f"mix {other.name}"
+    return own
+
+
 def tighten(points: list[Point]) -> list[Point]:
     """One mix's points by budget: keep the better lower-budget plan (across chains), and take
     each bound as the least bound at any budget at or above it (module doc)."""
     points = sorted(points, key=lambda p: p.budget_usd)
     for a, b in zip(points, points[1:]):
         if a.value > b.value:  # only across chains: within one the worker keeps it already
-            for f in ("units", "detection", "verified", "annual_usd", "observers", "units_by_asset", "worst_segment"):
+            for f in PLAN_FIELDS:
                 setattr(b, f, getattr(a, f))
             b.plan_from = "lower budget"
     least = math.inf

@@ -1,7 +1,8 @@
 """The frontier's inputs: budgets as FROM:TO:N, and mixes of assets.
 
 A mix restricts the placement problem to the candidate sites of some assets: `all`; `observers`
-(patrol teams only); `remote` (no ground observers: sensors and drones); or a named subset
+(patrol and inspection teams only); `remote` (no ground observers: sensors, drones and
+satellites); or a named subset
 `NAME=asset,asset`. A mix's instance is a column selection of B, F and the per-site arrays, so
 a mix's plan is a plan of the full model with zeros elsewhere.
 """
@@ -15,13 +16,13 @@ import numpy as np
 
 from ...errors import InputError, Problem
 from ...model.instance import Instance
-from ...model.schema import Scenario
+from ...model.schema import KINDS, Scenario
 
 MAX_BUDGETS = 10_000
 KEYWORD_MIXES = {
-    "all": ("sensor", "drone", "patrol"),
-    "observers": ("patrol",),       # observer-only regime: team sites and their patrols
-    "remote": ("sensor", "drone"),  # no ground observers
+    "all": KINDS,
+    "observers": ("patrol", "inspection"),      # observer-only regime: team sites, patrols and inspections
+    "remote": ("sensor", "drone", "satellite"),  # no ground observers
 }
 
 
