@@ -162,6 +162,20 @@ def test_min_segment_equals_brute_force(seed, objective, share):
 
 
 @FEW
+@given(SEEDS)
+def test_greedy_meets_any_level_its_own_worst_segment_plan_reaches(seed):
+    # min_segment at exactly what greedy's worst_segment plan (every cell seen) reaches: greedy on the
+    # objective must find a plan that keeps it (it takes that plan as its last resort), not report a shortfall
+    inst = segmented(seed, "detection", "detection", False)
+    worst = inst.with_objective("worst_segment")
+    worst.every_cell_seen = True
+    level = worst.worst_segment(solvers.run(worst, "greedy").units)
+    inst.min_segment = level
+    sol = solvers.run(inst, "greedy")
+    assert inst.worst_segment(sol.units) >= level - 1e-9 and not inst.check(sol.units)
+
+
+@FEW
 @given(SEEDS, st.sampled_from(["detection", "verified"]))
 def test_lagrangian_bound_is_above_the_best_worst_segment(seed, measure):
     inst = segmented(seed, "worst_segment", measure, False)

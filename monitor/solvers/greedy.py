@@ -39,7 +39,7 @@ import heapq
 import logging
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -67,9 +67,10 @@ class GreedyOptions:
 
     time_limit_s: float | None = None
     """Stop adding units after this many seconds (none by default: greedy ends in well under a second)."""
-    bound_time_s: float = 1.0
-    """Seconds at most for the continuous relaxation's bound from the plan (it stops sooner once it
-    stalls; 0 keeps the online bound only)."""
+    bound_time_s: float = 5.0
+    """Seconds at most for the continuous relaxation's bound from the plan; a safety: it stops once it
+    stalls, on the bundled configs well before (about 1 s on Ukraine), so the bound does not depend on the
+    machine's speed or load (0 keeps the online bound only)."""
 
     def __post_init__(self):
         check_time_limit(self.time_limit_s)
@@ -236,9 +237,21 @@ def _over_levels(inst: Instance, units: np.ndarray, walk, t0: float, limit: floa
             break
         cands.append(saturate(inst, units, inst.min_segment, mu=mu)[0])
     ok = [c for c in cands if not inst.check(c)]
+    if not ok and _stop(t0, limit) is None:  # last resort: the plan that maximises the worst segment itself
+        st = state_for(inst, _best_worst_segment(inst, units))
+        a, e, status = walk(inst, st, inst.room(st.units), t0, limit)
+        accepted, evaluations = accepted + a, evaluations + e
+        ok = [st.units.copy()] if not inst.check(st.units) else []
     if not ok:  # no plan kept min_segment: the one that comes closest
         return raise_worst(inst, units), accepted, evaluations, status
     return max(ok, key=inst.score), accepted, evaluations, status
+
+
+def _best_worst_segment(inst: Instance, units: np.ndarray) -> np.ndarray:
+    """Greedy's plan for the worst segment by the objective's measure, with every cell seen (a stronger
+    start than saturating the groups one level at a time, whose steps can overshoot the budget)."""
+    worst = replace(inst.with_objective("worst_segment"), measure=inst.base, min_segment=0.0, every_cell_seen=True)
+    return solve_greedy(worst, start=units).units
 
 
 def keep_parity(inst: Instance, units: np.ndarray) -> tuple[np.ndarray, float]:

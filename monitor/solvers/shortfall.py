@@ -17,9 +17,9 @@ def shortfall(inst: Instance, proven: bool = False) -> str:
     """Why no plan found meets min_segment: the best worst segment greedy reaches within the budget,
     the most any plan can (the worst_segment relaxation's bound), and what greedy's plan that meets
     it costs a year. `proven`: the exact solver's LP showed no plan meets it."""
-    worst = inst.with_objective("worst_segment")
-    worst = replace(worst, measure=inst.base, min_segment=0.0)
-    plan = solve_greedy(worst).units
+    worst = replace(inst.with_objective("worst_segment"), measure=inst.base, min_segment=0.0)
+    plans = [solve_greedy(replace(worst, every_cell_seen=seen)).units for seen in (False, True)]
+    plan = max(plans, key=worst.worst_segment)  # greedy's two plans for the worst segment: the better one
     reached = worst.worst_segment(plan)
     bound = frank_wolfe_bound(worst, plan, inst.fits_alone(), BOUND_TIME_S).bound
     rich = replace(worst, budget_usd=max(inst.budget_usd, 1.0) * 1e6)
@@ -51,7 +51,8 @@ def unmet_constraints(inst: Instance, sol, s) -> list[Problem]:
     (scenario `s` names the file and the value); none when it keeps both."""
     why = min_segment_unmet(inst, sol.units, sol.status)
     if why is not None:
-        return [Problem(f"cannot be met within budget.annual_usd = {inst.budget_usd:,.0f}: {why}",
+        head = "cannot be met" if sol.status == "infeasible" else "is not met by any plan found"
+        return [Problem(f"{head} within budget.annual_usd = {inst.budget_usd:,.0f}: {why}",
                         s.source, "objective.min_segment_detection", s.objective.min_segment_detection)]
     unseen = len(inst.unseen_cells(sol.units))
     if unseen:

@@ -44,7 +44,7 @@ class SwapOptions:
     is the same on any machine)."""
     max_swaps: int = 500
     """Stop after this many swaps, if no local optimum comes first."""
-    bound_time_s: float = 1.0
+    bound_time_s: float = 5.0
     """Seconds at most for the continuous relaxation's bound from the final plan (0: the online bound only)."""
 
     def __post_init__(self):
