@@ -89,7 +89,9 @@ def test_uniimog_config_skips_baselines_it_lacks_the_assets_for():
     density = found[0]
     assert density.metrics["observers"] == 400 and density.metrics["patrols_per_day"] == pytest.approx(64)
     assert skipped == ["uniform sensors: skipped: the config has no sensor asset",
-                       "uniform drones: skipped: the config has no drone asset"]
+                       "uniform drones: skipped: the config has no drone asset",
+                       "uniform imagery: skipped: the config has no satellite asset",
+                       "uniform inspections: skipped: the config has no inspection asset"]
 
 
 # --- every solve compares --------------------------------------------------------------------
@@ -121,7 +123,8 @@ def test_ukraine_bound_is_at_least_every_baseline(ukraine_greedy):
     doc = ukraine_greedy.to_dict()
     assert doc["budget_usd"] == pytest.approx(UKRAINE_UNIIMOG_BUDGET_USD)
     assert [b["name"] for b in doc["baselines"]] == ["uniimog_density", "uniform_ast", "uniform_ift",
-                                                     "uniform_s100", "uniform_team"]
+                                                     "uniform_s100", "uniform_team", "uniform_s1", "uniform_vhr",
+                                                     "uniform_inspectors"]
     bound = doc["solver"]["bound"]
     for b in doc["baselines"]:
         assert b["feasible"], b  # all keep the budget and caps, so none may beat the optimum

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -46,6 +46,7 @@ class ScenarioModel:
     instance: Instance
     sides: tuple[str, str] = ("side A", "side B")
     seconds: float = 0.0
+    cache: dict = field(default_factory=dict, repr=False, compare=False)  # derived geometry the outputs share
 
 
 def violation_weights(s: Scenario, cells: Cells, geo: Geometry) -> np.ndarray:
@@ -127,10 +128,7 @@ def build_instance(s: Scenario, cells: Cells, sites: CandidateSites, W: np.ndarr
     for ai, a in enumerate(s.assets):
         idx = np.flatnonzero(sites.asset == ai)
         ok = hz.zone_mask(s, a, cells.zone)
-        if a.kind in SECTOR_KINDS:
-            i, j, d = hz.sector_reach(a, cells.s_km, cells.side, sites.s_km[idx], sites.side[idx], ok)
-        else:
-            i, j, d = hz.reach(a, tree, cells.side, sites.xy_km[idx], sites.side[idx], cell_ok=ok)
+        i, j, d = _pairs(a, tree, cells, sites, idx, ok)
         problems += _useless_sites(s, a, sites.index[idx], j, len(idx))
         v = hz.pattern(a, i, j, len(idx), cells.area_km2)
         rows.append(i)
@@ -140,6 +138,8 @@ def build_instance(s: Scenario, cells: Cells, sites: CandidateSites, W: np.ndarr
         if getattr(a, "verifies", False):
             group[idx] = len(alpha)
             alpha.append(a.availability)
+            if ok is not None:  # `zones` limits what a unit watches, not where it answers an alert
+                i, j, d = _pairs(a, tree, cells, sites, idx, None)
             for c, ok in enumerate(hz.verify_reach(s, a, i, j, d)):
                 reach[c][0].append(i[ok])
                 reach[c][1].append(idx[j[ok]])
@@ -176,6 +176,13 @@ def build_instance(s: Scenario, cells: Cells, sites: CandidateSites, W: np.ndarr
         site_min=existing.astype(int),
         asset_min=np.array([a.min_units for a in s.assets], np.int64),
     )
+
+
+def _pairs(a, tree: cKDTree, cells: Cells, sites: CandidateSites, idx: np.ndarray, ok: np.ndarray | None):
+    """(cell, site within idx, distance) pairs in reach of an asset's sites: a disc, or a sector along the line."""
+    if a.kind in SECTOR_KINDS:
+        return hz.sector_reach(a, cells.s_km, cells.side, sites.s_km[idx], sites.side[idx], ok)
+    return hz.reach(a, tree, cells.side, sites.xy_km[idx], sites.side[idx], cell_ok=ok)
 
 
 def _objective(s: Scenario, cells: Cells, length_km: float | None) -> dict:

@@ -198,7 +198,8 @@ def compare(model: Model, budget_usd: float | None = None) -> tuple[list[Baselin
         out.append(uniimog_density(model, budget_usd=budget))
     except InputError as exc:
         skipped.append(f"uniimog_density: skipped: {exc.problems[0].message}")
-    for kind, label in (("sensor", "uniform sensors"), ("drone", "uniform drones"), ("patrol", "uniform teams")):
+    for kind, label in (("sensor", "uniform sensors"), ("drone", "uniform drones"), ("patrol", "uniform teams"),
+                        ("satellite", "uniform imagery"), ("inspection", "uniform inspections")):
         assets = [k for k, a in enumerate(s.assets) if a.kind == kind]
         if not assets:
             skipped.append(f"{label}: skipped: the config has no {kind} asset")

@@ -32,6 +32,7 @@ import numpy as np
 from ..errors import InputError, Problem
 from ..model.build import ScenarioModel
 from ..model.comments import key_comments
+from ..model.hazards import zone_mask
 from ..model.metrics import placements
 from . import baselines as bl
 
@@ -85,7 +86,9 @@ class _Force:
         reached = per_hour > 0
         area_in = float(cells.area_km2[reached].sum())
         passes_in = float(24 * (cells.area_km2 * per_hour)[reached].sum() / area_in) if area_in > 0 else 0.0
-        return cls(model, force, ai, bl.reference_km(model), model.geometry.length_km, float(cells.area_km2.sum()),
+        watched = zone_mask(model.scenario, a, cells.zone)  # the zones the teams patrol (all by default)
+        zone_km2 = float(cells.area_km2.sum() if watched is None else cells.area_km2[watched].sum())
+        return cls(model, force, ai, bl.reference_km(model), model.geometry.length_km, zone_km2,
                    teams, teams * a.observers, patrols, patrol_km, patrol_km * a.view_width_km * a.availability,
                    area_in, passes_in)
 

@@ -248,7 +248,8 @@ def residual_weight(model: Model, units: np.ndarray) -> np.ndarray:
 
 
 def build_schedule(model: Model, units: np.ndarray, time_limit_s: float = DEFAULT_TIME_LIMIT_S) -> Schedule:
-    """Route the day's patrols of every placed team site and the sorties of every placed drone base."""
+    """Route the day's patrols of every placed team site and the sorties of every placed drone base (satellite
+    looks and inspection cycles follow no route)."""
     t0 = time.perf_counter()
     s, st, cells = model.scenario, model.sites, model.cells
     units = np.asarray(units)
@@ -257,8 +258,8 @@ def build_schedule(model: Model, units: np.ndarray, time_limit_s: float = DEFAUL
     out = []
     for ai, asset in enumerate(s.assets):
         placed = np.flatnonzero((st.asset == ai) & (units > 0))
-        if asset.kind == "sensor" or len(placed) == 0:
-            continue
+        if asset.kind not in ("patrol", "drone") or len(placed) == 0:
+            continue  # sensors watch, satellites look and inspections visit on their cycle: no route
         lattice, lat_side, lat_station, lat_gap = waypoint_lattice(model, asset)
         _, nearest = cell_tree.query(lattice)
         lat_tree = cKDTree(lattice)

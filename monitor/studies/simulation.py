@@ -394,7 +394,7 @@ def effort(model: Model, units: np.ndarray, schedule: Schedule) -> dict:
     model_km2 = 0.0    # S / availability: what the units sweep a day before availability, as the routes
     for j in np.flatnonzero(n > 0):
         a = s.assets[st.asset[j]]
-        if a.kind != "sensor" and a.availability > 0:
+        if a.kind in ("patrol", "drone") and a.availability > 0:
             model_km2 += float(n[j] * a.sweep_km2_per_day / a.availability)
     return {**schedule.totals(model), "route_km_per_day": km, "route_km_in_zones_per_day": in_zone_km,
             "swept_km2_in_zones_per_day": swept, "model_sweep_km2_per_day": model_km2}
