@@ -7,9 +7,11 @@ simulated along its routes, with the report's explanation of the difference.
 
     python benchmarks/bench_simulate.py     # prints, and writes benchmarks/results/simulate.md
 
-Plans: each config's greedy plan (`monitor solve`). The Ukraine greedy plan holds only
-towers, so a mixed plan is simulated too: the greedy plan plus an s100 drone at every 4th
-drone base and a team at every 11th team site (both sides), to exercise every asset kind.
+Plans: each config's greedy plan (`monitor solve`). The Ukraine greedy plan holds towers and
+radar imagery only, so a mixed plan is simulated too: the greedy plan plus an s100 drone at
+every 4th drone base, a team at every 11th team site (both sides), an optical imagery sector
+(vhr) at every 10th and an inspection team at every 4th inspection site, to exercise every
+asset kind.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def plans() -> list[tuple[str, object, np.ndarray]]:
         if name == "ukraine-2025":
             mixed = units.copy()
             names = [a.name for a in model.scenario.assets]
-            for asset, every in (("s100", 4), ("team", 11)):
+            for asset, every in (("s100", 4), ("team", 11), ("vhr", 10), ("inspectors", 4)):  # every kind
                 idx = np.flatnonzero(model.sites.asset == names.index(asset))
                 mixed[idx[::every]] += 1
             out.append((f"{name} (mixed plan)", model, mixed))

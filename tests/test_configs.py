@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.spatial import cKDTree
 import pytest
 from conftest import CONFIGS
 
@@ -44,14 +45,30 @@ def test_config_validates_and_solves(path):
 
 
 def test_ukraine_matches_its_documented_size():
-    # A 5-mile DMZ along the drawn line, cut into 1 km stations and rows of at most row_km (rows spread
-    # evenly over each side's 4.0235 km); the four hotspots hold about 75% of the weight (config comment).
+    # The line of contact of 18 Feb 2025 (1,122.5 km geodesic, configs/data/README.md) beside the
+    # settlement's 965 km; a 5-mile DMZ cut into 1 km stations and rows of at most row_km, and a
+    # limitation zone to 25 km in 5 km cells. The line bends more tightly than the bands are wide in
+    # places, so the cells' area is the true band's (shapely's buffer) to within a few percent, not
+    # length x width. The four hotspots hold about 75% of the DMZ classes' weight (config comment).
     path = CONFIGS / "ukraine-2025.toml"
     s = load_scenario(path)
-    size = api.validate(s).to_dict()
+    res = api.validate(s)
+    size = res.to_dict()
+    assert 1100 < size["geodesic_km"] < 1130 and size["reference_length_km"] == 965
     half_km = s.zones[0].outer_km
     assert half_km == pytest.approx(8.047 / 2, rel=1e-4)
-    assert size["zone_km2"]["dmz"] == pytest.approx(size["line_km"] * 2 * half_km, rel=0.01)
-    rows = math.ceil(half_km / (s.grid.row_km or s.grid.cell_km) - 1e-9)
-    assert size["cells"] == round(size["line_km"] / s.grid.cell_km) * rows * 2
-    assert size["hotspot_weight_share"] == pytest.approx(0.75, abs=0.02)
+    for name, band in size["bands"].items():
+        assert band["covered_share"] > 0.85 and band["overlap_share"] < 0.12, name
+        assert size["zone_km2"][name] == pytest.approx(band["band_km2"], rel=0.05)
+    expected_cells = 0
+    for z in s.zones:
+        cell_km, row_km = s.zone_grid(z)
+        expected_cells += round(size["line_km"] / cell_km) * math.ceil((z.outer_km - z.inner_km) / row_km - 1e-9) * 2
+    assert size["cells"] == expected_cells
+    m = res.model
+    hit = np.zeros(len(m.cells), bool)
+    tree = cKDTree(m.cells.xy_km)
+    for h in s.hotspots:
+        hit[tree.query_ball_point(np.concatenate(m.geometry.to_km([h.lon], [h.lat])), h.radius_km)] = True
+    dmz = [k for k, c in enumerate(s.violations.classes) if c.zones == ["dmz"]]
+    assert m.instance.cell_W[hit][:, dmz].sum(axis=0) == pytest.approx(0.75, abs=0.02)

@@ -40,7 +40,7 @@ from monitor.outputs.files import JOURNAL, STAGE_PREFIX, recover, write_files
 from monitor.solvers.solution import Solution, check_finite
 
 UKRAINE = CONFIGS / "ukraine-2025.toml"
-UKRAINE_LINE = CONFIGS / "data" / "ukraine-2025.geojson"
+UKRAINE_LINE = CONFIGS / "data" / "ukraine-2025-02-18.geojson"
 ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
 LINE_BLOCK = '[line]\ncoordinates = [[0.0, 0.0], [0.179664, 0.0]]\nside_names = ["North", "South"]\n'
 TOY_LINE_GEOJSON = json.dumps({"type": "LineString", "coordinates": [[0.0, 0.0], [0.179664, 0.0]]})
@@ -65,7 +65,7 @@ def toml_str(path: Path | str) -> str:
 
 def ukraine_copy(folder: Path, replace: dict[str, str]) -> Path:
     """configs/ukraine-2025.toml in `folder` with its line file by absolute path, then `replace` applied once each."""
-    text = UKRAINE.read_text(encoding="utf-8").replace('geojson = "data/ukraine-2025.geojson"',
+    text = UKRAINE.read_text(encoding="utf-8").replace('geojson = "data/ukraine-2025-02-18.geojson"',
                                                        f"geojson = {toml_str(UKRAINE_LINE)}")
     for old, new in replace.items():
         assert text.count(old) == 1, old
@@ -317,7 +317,7 @@ def test_a_tiny_site_spacing_is_refused_naming_the_assets_spacing(tmp_path):
     one_error(code, err, str(path), "assets[ast].sites.spacing_km = 0.0001",
               f"gives about {size['sites']['ast']:,.0f} candidate sites", "grid.max_nonzeros = 30,000,000")
     # raising the limit in the file is the documented way past the guard (here: past it to the cell guard)
-    path = ukraine_copy(tmp_path, {"cell_km = 1.0 ": "cell_km = 1e-4 ", "[grid]": "[grid]\nmax_cells = 100_000_000"})
+    path = ukraine_copy(tmp_path, {"cell_km = 1.0 ": "cell_km = 1e-4 ", "[grid]": "[grid]\nmax_cells = 1_000_000_000"})
     code, _, err = run(["validate", path])
     one_error(code, err, "grid.max_nonzeros")
 
