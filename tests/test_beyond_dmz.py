@@ -227,3 +227,21 @@ def test_an_override_of_sector_km_fills_in_its_reach_again():
     from monitor.model.load import validate_scenario, with_overrides
     s = validate_scenario(limitation_scenario([satellite(sector_km=10.0)]))
     assert with_overrides(s, {"assets.sat.sector_km": 4.0}).asset("sat").radius_km == 2.0
+
+
+def test_schedule_mode_simulates_a_ukraine_plan_whose_cells_overlap_at_bends():
+    # the real line's cells overlap where it bends; the effort's zone union must still work
+    from conftest import CONFIGS
+
+    from monitor import api
+    from monitor.studies.simulation import simulate_plan
+    res = api.solve(CONFIGS / "ukraine-2025.toml", bound_time_s=0)
+    units = res.solution.units.copy()
+    names = [a.name for a in res.model.scenario.assets]
+    units[np.flatnonzero(res.model.sites.asset == names.index("team"))[::60]] = 1
+    from monitor.studies.schedule import build_schedule
+    from monitor.studies.simulation import effort
+    schedule = build_schedule(res.model, units)
+    doc = simulate_plan(res.model, units, n=20_000, seed=1, mode="schedule", schedule=schedule)
+    assert 0 < doc["detection"]["simulated"] <= 1
+    assert effort(res.model, units, schedule)["route_km_in_zones_per_day"] > 0

@@ -384,7 +384,9 @@ def effort(model: Model, units: np.ndarray, schedule: Schedule) -> dict:
     """
     s, st = model.scenario, model.sites
     n = np.asarray(units, float)
-    zone = shapely.coverage_union_all(shapely.polygons(model.cells.corners_km))
+    # union_all, not coverage_union_all: on a line that bends more tightly than its bands are wide the
+    # cells overlap (docs/model.md, "Cells"), which a coverage union refuses
+    zone = shapely.union_all(shapely.polygons(model.cells.corners_km))
     seg = route_segments(model, schedule)
     legs = shapely.linestrings(np.stack([seg["a"], seg["b"]], axis=1)) if len(seg["route"]) else np.zeros(0)
     inside = shapely.length(shapely.intersection(legs, zone)) if len(legs) else np.zeros(0)
