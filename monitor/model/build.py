@@ -140,17 +140,14 @@ def build_instance(s: Scenario, cells: Cells, sites: CandidateSites, W: np.ndarr
             alpha.append(a.availability)
             if ok is not None:  # `zones` limits what a unit watches, not where it answers an alert
                 i, j, d = _pairs(a, tree, cells, sites, idx, None)
-            for c, ok in enumerate(hz.verify_reach(s, a, i, j, d)):
-                reach[c][0].append(i[ok])
-                reach[c][1].append(idx[j[ok]])
+            for c, hit in enumerate(hz.verify_reach(s, a, i, j, d)):
+                reach[c][0].append(i[hit])
+                reach[c][1].append(idx[j[hit]])
     if problems:
         raise InputError(problems)
     shape = (len(cells), len(sites))
-    B = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=shape)
-    B.sum_duplicates()
-    R = [sp.csc_matrix((np.ones(sum(len(x) for x in r)), (np.concatenate(r) if r else np.zeros(0, int),
-                                                           np.concatenate(c) if c else np.zeros(0, int))),
-                       shape=shape) for r, c in reach]
+    B = _csc(rows, cols, vals, shape)
+    R = [_csc(r, c, [np.ones(len(x)) for x in r], shape) for r, c in reach]
     a_of = sites.asset
     big = np.iinfo(np.int64).max
     existing = np.zeros(len(sites), bool) if sites.existing is None else sites.existing
@@ -176,6 +173,15 @@ def build_instance(s: Scenario, cells: Cells, sites: CandidateSites, W: np.ndarr
         site_min=existing.astype(int),
         asset_min=np.array([a.min_units for a in s.assets], np.int64),
     )
+
+
+def _csc(rows: list, cols: list, vals: list, shape: tuple[int, int]) -> sp.csc_matrix:
+    """A CSC matrix from lists of (row, column, value) arrays, duplicates summed."""
+    if not rows:
+        return sp.csc_matrix(shape)
+    m = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=shape)
+    m.sum_duplicates()
+    return m
 
 
 def _pairs(a, tree: cKDTree, cells: Cells, sites: CandidateSites, idx: np.ndarray, ok: np.ndarray | None):

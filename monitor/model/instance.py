@@ -279,6 +279,13 @@ class Instance:
         from dataclasses import replace
         return replace(self, objective=objective)
 
+    def as_worst_segment(self, every_cell_seen: bool) -> "Instance":
+        """The same instance scored by its least watched segment, measured as its own objective is
+        (`base`), without min_segment: the problem of a plan for a violator who picks the stretch."""
+        from dataclasses import replace
+        return replace(self, objective="worst_segment", measure=self.base, min_segment=0.0,
+                       every_cell_seen=every_cell_seen)
+
     def restrict(self, sites: np.ndarray) -> "Instance":
         """The instance on a subset of candidate sites: columns of B and R, rows of the per-site arrays.
 

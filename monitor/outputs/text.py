@@ -69,7 +69,7 @@ def _zone_rows(m: dict) -> list[tuple[str, str]]:
 
 def _scale_row(doc: dict) -> list[tuple[str, str]]:
     size = doc.get("size") or {}
-    if not size.get("reference_length_km") or abs(size["reference_length_km"] - size["line_km"]) <= 0.005 * size["line_km"]:
+    if not scales(size):
         return []
     return [("line drawn / reference", line_scale(size, doc["cost"]["annual_usd"]))]
 
@@ -264,6 +264,12 @@ def label(doc: dict) -> str:
     return doc["scenario"] + "".join(f"+{v}" for v in doc.get("variants") or [])
 
 
+def scales(size: dict) -> bool:
+    """Whether line.reference_length_km differs from the drawn length by more than half a percent."""
+    ref = size.get("reference_length_km")
+    return bool(ref) and abs(ref - size["line_km"]) > 0.005 * size["line_km"]
+
+
 def line_scale(size: dict, annual_usd: float | None = None) -> str:
     """How costs scale when the drawn line's length differs from line.reference_length_km: units are
     placed and paid for along the drawn line, so the same density on the reference costs ref / drawn."""
@@ -287,7 +293,7 @@ def validate_text(source: str, size: dict) -> str:
     for k, b in (size.get("bands") or {}).items():
         lines.append(f"  cells of zone    {k}: cover {pct(b['covered_share'])} of its true band ({b['band_km2']:,.1f} km2); "
                      f"{pct(b['overlap_share'])} of their area overlaps where the line bends")
-    if size["reference_length_km"] and abs(size["reference_length_km"] - size["line_km"]) > 0.005 * size["line_km"]:
+    if scales(size):
         lines.append(f"  costs            {line_scale(size)}")
     lines += [
               f"  cells            {size['cells']:,}",

@@ -250,8 +250,7 @@ def _over_levels(inst: Instance, units: np.ndarray, walk, t0: float, limit: floa
 def _best_worst_segment(inst: Instance, units: np.ndarray) -> np.ndarray:
     """Greedy's plan for the worst segment by the objective's measure, with every cell seen (a stronger
     start than saturating the groups one level at a time, whose steps can overshoot the budget)."""
-    worst = replace(inst.with_objective("worst_segment"), measure=inst.base, min_segment=0.0, every_cell_seen=True)
-    return solve_greedy(worst, start=units).units
+    return solve_greedy(inst.as_worst_segment(every_cell_seen=True), start=units).units
 
 
 def keep_parity(inst: Instance, units: np.ndarray) -> tuple[np.ndarray, float]:

@@ -17,8 +17,8 @@ def shortfall(inst: Instance, proven: bool = False) -> str:
     """Why no plan found meets min_segment: the best worst segment greedy reaches within the budget,
     the most any plan can (the worst_segment relaxation's bound), and what greedy's plan that meets
     it costs a year. `proven`: the exact solver's LP showed no plan meets it."""
-    worst = replace(inst.with_objective("worst_segment"), measure=inst.base, min_segment=0.0)
-    plans = [solve_greedy(replace(worst, every_cell_seen=seen)).units for seen in (False, True)]
+    worst = inst.as_worst_segment(every_cell_seen=False)
+    plans = [solve_greedy(inst.as_worst_segment(seen)).units for seen in (False, True)]
     plan = max(plans, key=worst.worst_segment)  # greedy's two plans for the worst segment: the better one
     reached = worst.worst_segment(plan)
     bound = frank_wolfe_bound(worst, plan, inst.fits_alone(), BOUND_TIME_S).bound

@@ -58,10 +58,8 @@ def pareto(model: ScenarioModel, levels: list[float], solver: str = "greedy", op
     """The plans of the sweep (module doc), in order of level, the worst-segment plan last."""
     inst, s = model.instance, model.scenario
     opts = solvers.options_for(solver, options)
-    base = inst.base
     runs = [(m, replace(inst, min_segment=m)) for m in levels]
-    runs.append((None, replace(inst, objective="worst_segment", measure=base, min_segment=0.0,
-                               every_cell_seen=s.objective.every_cell_seen)))
+    runs.append((None, inst.as_worst_segment(s.objective.every_cell_seen)))
     out = []
     for level, sub in runs:
         sol = solvers.run(sub, solver, opts, seed=s.seed)
